@@ -1,0 +1,41 @@
+"""Draw boxes and labels on a copy of an image, legible from thumbnails to full-size photos."""
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from fer_core.labels import EMOTIONS
+
+# One colour per class (RGB), chosen to stay distinct for common colour-vision deficiencies.
+EMOTION_COLORS: dict[str, tuple[int, int, int]] = {
+    "angry": (213, 94, 0),
+    "disgust": (0, 158, 115),
+    "fear": (204, 121, 167),
+    "happy": (240, 228, 66),
+    "sad": (0, 114, 178),
+    "surprise": (230, 159, 0),
+    "neutral": (190, 190, 190),
+}
+assert tuple(EMOTION_COLORS) == EMOTIONS
+
+
+def annotate(image: np.ndarray, results, labels: list[str] | None = None) -> np.ndarray:
+    """A copy of RGB ``image`` with each result's box and "label NN%" drawn; ``labels`` overrides the text."""
+    out = np.ascontiguousarray(image, dtype=np.uint8).copy()
+    height, width = out.shape[:2]
+    unit = max(height, width) / 640  # line and text size follow the image size
+    thickness = max(1, round(2 * unit))
+    font_scale = max(0.4, 0.6 * unit)
+    for i, result in enumerate(results):
+        x, y, w, h = result.box
+        color = EMOTION_COLORS[result.label]
+        text = labels[i] if labels else f"{result.label} {result.confidence:.0%}"
+        cv2.rectangle(out, (x, y), (x + w, y + h), color, thickness, cv2.LINE_AA)
+        (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, font_scale, thickness)
+        top = y - th - base - 2 * thickness
+        if top < 0:  # no room above the box: put the label inside it
+            top = y
+        cv2.rectangle(out, (x, top), (x + tw + 2 * thickness, top + th + base + 2 * thickness), color, -1)
+        cv2.putText(out, text, (x + thickness, top + th + thickness), cv2.FONT_HERSHEY_SIMPLEX,
+                    font_scale, (0, 0, 0), thickness, cv2.LINE_AA)
+    return out

@@ -1,0 +1,106 @@
+"""Run a saved emotion model through LiteRT: no TensorFlow in the serving process.
+
+TensorFlow loaded before aiortc (which streamlit-webrtc loads) kills the process, and a Keras
+``predict`` call costs ~60 ms; a LiteRT interpreter call on our CNN costs about a millisecond.
+"""
+from __future__ import annotations
+
+import json
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from fer_core.labels import EMOTIONS, FACE_SIZE
+
+MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+TFLITE_FILE = "model.tflite"
+
+
+class ModelError(RuntimeError):
+    """The emotion model is missing, damaged or breaks the contract; the message says which."""
+
+
+def default_model_dir() -> Path:
+    """The folder named in models/DEFAULT: the model the app runs when none is named."""
+    marker = MODELS_DIR / "DEFAULT"
+    if not marker.is_file():
+        raise ModelError(f"{marker} is missing, so there is no default model.")
+    return MODELS_DIR / marker.read_text().strip()
+
+
+def resolve_model_file(model: str | os.PathLike | None) -> Path:
+    """A .tflite path from a model folder, a .tflite file, a .keras file with its .tflite beside it, or None."""
+    path = default_model_dir() if model is None else Path(model)
+    if path.is_dir():
+        path = path / TFLITE_FILE
+    elif path.suffix == ".keras":
+        path = path.with_suffix(".tflite")
+        if not path.is_file():
+            raise ModelError(f"No {path.name} beside the Keras model; make one with "
+                             f"`python -m fer_core.export {path.with_suffix('.keras')}`.")
+    if not path.is_file():
+        raise ModelError(f"No model file at {path}.")
+    return path
+
+
+def load_model_info(model_dir: str | os.PathLike | None = None) -> dict:
+    """metrics.json of a model folder (the default one if None), or {} if it has none."""
+    folder = default_model_dir() if model_dir is None else Path(model_dir)
+    try:
+        return json.loads((folder / "metrics.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+class EmotionClassifier:
+    """Thread-safe: one interpreter per thread, since a LiteRT interpreter holds per-call buffers."""
+
+    def __init__(self, model: str | os.PathLike | None = None, num_threads: int | None = None):
+        self.path = resolve_model_file(model)
+        self._content = self.path.read_bytes()
+        self._num_threads = num_threads or min(2, os.cpu_count() or 1)
+        self._local = threading.local()
+        self._check_contract(self._interpreter())
+
+    def _interpreter(self):
+        interpreter = getattr(self._local, "interpreter", None)
+        if interpreter is None:
+            from ai_edge_litert.interpreter import Interpreter
+
+            try:
+                interpreter = Interpreter(model_content=self._content, num_threads=self._num_threads)
+                interpreter.allocate_tensors()
+            except (ValueError, RuntimeError) as err:
+                raise ModelError(f"The model file {self.path} is damaged or not a LiteRT model.") from err
+            self._local.interpreter = interpreter
+            self._local.batch = interpreter.get_input_details()[0]["shape"][0]
+        return interpreter
+
+    def _check_contract(self, interpreter) -> None:
+        inp, out = interpreter.get_input_details()[0], interpreter.get_output_details()[0]
+        if list(inp["shape"][1:]) != [FACE_SIZE, FACE_SIZE, 1] or inp["dtype"] != np.float32:
+            raise ModelError(f"{self.path} takes {inp['shape'].tolist()} {inp['dtype'].__name__}; the contract "
+                             f"is N x {FACE_SIZE} x {FACE_SIZE} x 1 float32.")
+        if out["shape"][-1] != len(EMOTIONS):
+            raise ModelError(f"{self.path} returns {out['shape'][-1]} classes; the contract is {len(EMOTIONS)}.")
+
+    def predict(self, faces: np.ndarray) -> np.ndarray:
+        """uint8 or float (N, 48, 48[, 1]) raw pixels 0-255 -> float32 (N, 7) probabilities."""
+        faces = np.asarray(faces)
+        if faces.ndim == 4 and faces.shape[-1] == 1:
+            faces = faces[..., 0]
+        if faces.ndim != 3 or faces.shape[1:] != (FACE_SIZE, FACE_SIZE):
+            raise ValueError(f"faces must be N x {FACE_SIZE} x {FACE_SIZE}; got {faces.shape}")
+        if len(faces) == 0:
+            return np.zeros((0, len(EMOTIONS)), np.float32)
+        interpreter = self._interpreter()
+        inp, out = interpreter.get_input_details()[0], interpreter.get_output_details()[0]
+        if self._local.batch != len(faces):
+            interpreter.resize_tensor_input(inp["index"], [len(faces), FACE_SIZE, FACE_SIZE, 1])
+            interpreter.allocate_tensors()
+            self._local.batch = len(faces)
+        interpreter.set_tensor(inp["index"], faces.astype(np.float32)[..., None])
+        interpreter.invoke()
+        return interpreter.get_tensor(out["index"]).copy()

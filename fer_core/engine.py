@@ -1,0 +1,76 @@
+"""The face-to-emotion engine that every mode of the app shares."""
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from fer_core.classifier import EmotionClassifier
+from fer_core.faces import FaceDetector, crop_faces, make_detector, to_gray
+from fer_core.imageio import read_image
+from fer_core.labels import EMOTIONS
+from fer_core.limits import MAX_FACES_PER_IMAGE
+
+
+@dataclass(frozen=True)
+class FaceResult:
+    box: tuple[int, int, int, int]  # x, y, w, h in the input's pixels
+    score: float  # the detector's confidence that this is a face
+    probs: tuple[float, ...]  # one per class of EMOTIONS, summing to 1
+
+    @property
+    def label(self) -> str:
+        return EMOTIONS[int(np.argmax(self.probs))]
+
+    @property
+    def confidence(self) -> float:
+        return float(max(self.probs))
+
+    def to_dict(self) -> dict:
+        record = asdict(self)
+        record.update(box=list(self.box), probs=dict(zip(EMOTIONS, self.probs)),
+                      label=self.label, confidence=self.confidence)
+        return record
+
+
+class Engine:
+    """Detect faces, crop them like FER2013, classify all faces of an image in one batch.
+
+    Safe to share between threads (Streamlit sessions, video callbacks): the detector locks around
+    OpenCV's stateful call and the classifier keeps one interpreter per thread.
+    """
+
+    def __init__(self, classifier: EmotionClassifier, detector: FaceDetector, note: str | None = None):
+        self.classifier = classifier
+        self.detector = detector
+        self.note = note  # e.g. why "auto" fell back to Haar
+
+    @classmethod
+    def load(cls, model: str | os.PathLike | None = None, detector: str = "auto",
+             yunet_model: str | os.PathLike | None = None, download: bool = False) -> "Engine":
+        """``model=None`` loads the shipped default; ``detector`` is auto, yunet or haar.
+
+        ``auto`` uses YuNet when its file is found (``yunet_model``, ``$FER_YUNET_MODEL``, the cache, or a
+        verified download when ``download`` is true) and Haar otherwise.
+        """
+        face_detector, note = make_detector(detector, yunet_model, download)
+        return cls(EmotionClassifier(model), face_detector, note)
+
+    @property
+    def detector_name(self) -> str:
+        return self.detector.name
+
+    def classify(self, faces: np.ndarray) -> np.ndarray:
+        """Already-cropped faces, uint8 (N, 48, 48) -> (N, 7) probabilities."""
+        return self.classifier.predict(faces)
+
+    def analyze(self, image, min_score: float = 0.0, max_faces: int = MAX_FACES_PER_IMAGE) -> list[FaceResult]:
+        """Every face in ``image`` (anything :func:`read_image` takes) with its emotion probabilities."""
+        rgb = read_image(image)
+        detections = [d for d in self.detector.detect(rgb) if d.score >= min_score][:max_faces]
+        if not detections:
+            return []
+        boxes = [d.box for d in detections]
+        probs = self.classify(crop_faces(to_gray(rgb), boxes))
+        return [FaceResult(d.box, d.score, tuple(float(p) for p in row)) for d, row in zip(detections, probs)]

@@ -1,0 +1,154 @@
+"""Evaluate a trained model on PrivateTest and write its artifacts.
+
+    python -m fer_core.evaluate --data ../shared/data/fer2013.npz --model models/NAME
+
+Every figure in ``metrics.json`` is recomputed from the saved model, through the same LiteRT file
+that the app serves. ``class_counts.json`` and the model card ``model.md`` are written beside it.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from fer_core.classifier import TFLITE_FILE, EmotionClassifier
+from fer_core.data import Fer2013, load_fer2013
+from fer_core.labels import EMOTIONS
+
+TEST_SPLIT = "PrivateTest"
+
+
+def confusion_matrix(y_true: np.ndarray, y_pred: np.ndarray, n: int = len(EMOTIONS)) -> np.ndarray:
+    """Counts: rows are true classes, columns predicted ones."""
+    return np.bincount(y_true.astype(int) * n + y_pred.astype(int), minlength=n * n).reshape(n, n)
+
+
+def classification_report(cm: np.ndarray) -> dict:
+    tp = np.diag(cm).astype(float)
+    precision = np.divide(tp, cm.sum(0), out=np.zeros_like(tp), where=cm.sum(0) > 0)
+    recall = np.divide(tp, cm.sum(1), out=np.zeros_like(tp), where=cm.sum(1) > 0)
+    denom = precision + recall
+    f1 = np.divide(2 * precision * recall, denom, out=np.zeros_like(tp), where=denom > 0)
+    per_class = {name: {"precision": float(p), "recall": float(r), "f1": float(f), "support": int(s)}
+                 for name, p, r, f, s in zip(EMOTIONS, precision, recall, f1, cm.sum(1))}
+    return {"accuracy": float(tp.sum() / cm.sum()), "macro_f1": float(f1.mean()), "per_class": per_class}
+
+
+def predict_with_tta(classifier: EmotionClassifier, x: np.ndarray, batch: int = 256) -> tuple[np.ndarray, np.ndarray]:
+    """Plain probabilities, and probabilities averaged with the horizontally flipped face."""
+    plain = np.concatenate([classifier.predict(x[i:i + batch]) for i in range(0, len(x), batch)])
+    flipped = np.concatenate([classifier.predict(x[i:i + batch, :, ::-1]) for i in range(0, len(x), batch)])
+    return plain, (plain + flipped) / 2
+
+
+def face_latency_ms(classifier: EmotionClassifier, faces: np.ndarray, runs: int = 300) -> dict:
+    """Per-face latency of one engine call with one face (p50 and p95, milliseconds)."""
+    classifier.predict(faces[:1])
+    times = []
+    for i in range(runs):
+        start = time.perf_counter()
+        classifier.predict(faces[i % len(faces)][None])
+        times.append((time.perf_counter() - start) * 1000)
+    return {"p50": round(float(np.percentile(times, 50)), 3), "p95": round(float(np.percentile(times, 95)), 3)}
+
+
+def evaluate(model_dir: Path, data: Fer2013, training: dict | None = None) -> dict:
+    """Compute metrics.json's content for the model in ``model_dir``."""
+    classifier = EmotionClassifier(model_dir / TFLITE_FILE)
+    x_test, y_test = data.split(TEST_SPLIT)
+    x_val, y_val = data.split("PublicTest")
+    plain, tta = predict_with_tta(classifier, x_test)
+    cm = confusion_matrix(y_test, plain.argmax(1))
+    report = classification_report(cm)
+    metrics = {
+        "model": model_dir.name,
+        "classes": list(EMOTIONS),
+        "test_split": TEST_SPLIT,
+        "test_images": int(len(y_test)),
+        "accuracy": report["accuracy"],
+        "accuracy_tta": float((tta.argmax(1) == y_test).mean()),
+        "tta": "mean of the face and its horizontal mirror",
+        "macro_f1": report["macro_f1"],
+        "per_class": report["per_class"],
+        "confusion_matrix": {"classes": list(EMOTIONS), "rows": "true", "columns": "predicted",
+                             "counts": cm.tolist()},
+        "val_accuracy": float((predict_with_tta(classifier, x_val)[0].argmax(1) == y_val).mean()) if len(y_val) else None,
+        "file_bytes": {f.name: f.stat().st_size for f in sorted(model_dir.glob("model.*"))},
+        "latency_ms_per_face": face_latency_ms(classifier, x_test),
+        "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores",
+    }
+    previous = _read_json(model_dir / "metrics.json")
+    metrics["parameters"] = _count_parameters(model_dir) or previous.get("parameters")
+    metrics["training"] = _training_summary(training) if training else previous.get("training")
+    return metrics
+
+
+def _read_json(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def _count_parameters(model_dir: Path) -> int | None:
+    keras_file = model_dir / "model.keras"
+    if not keras_file.is_file():
+        return None
+    import keras
+
+    return int(keras.models.load_model(keras_file, compile=False).count_params())
+
+
+def _training_summary(state: dict) -> dict:
+    args = state.get("args", {})
+    return {"epochs": state["epochs_done"], "seconds": round(state["train_seconds"]),
+            "best_val_accuracy": state["best_val_accuracy"],
+            **{k: args[k] for k in ("batch_size", "lr", "weight_decay", "label_smoothing", "width", "precision",
+                                    "seed", "warmup_epochs") if k in args}}
+
+
+def write_artifacts(model_dir: Path, data: Fer2013, metrics: dict) -> None:
+    (model_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    (model_dir / "class_counts.json").write_text(json.dumps(data.class_counts(), indent=2) + "\n")
+
+
+def export_and_evaluate(out: Path, data: Fer2013, training: dict) -> dict:
+    """After training: best epoch -> model.keras + model.tflite, then metrics.json and class_counts.json."""
+    import shutil
+
+    from fer_core.export import export_tflite
+
+    shutil.copyfile(out / "best.keras", out / "model.keras")
+    export_tflite(out / "model.keras", out / TFLITE_FILE)
+    metrics = evaluate(out, data, training)
+    write_artifacts(out, data, metrics)
+    print(json.dumps({k: metrics[k] for k in ("accuracy", "accuracy_tta", "macro_f1", "latency_ms_per_face")}))
+    return metrics
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m fer_core.evaluate", description=__doc__.split("\n")[0])
+    p.add_argument("--data", required=True, help="fer2013.csv, fer2013.npz or the image-folder release")
+    p.add_argument("--model", required=True, help="a model folder holding model.tflite")
+    p.add_argument("--check", action="store_true", help="compare with metrics.json instead of rewriting it")
+    args = p.parse_args(argv)
+    model_dir, data = Path(args.model), load_fer2013(args.data)
+    metrics = evaluate(model_dir, data)
+    if args.check:
+        stored = _read_json(model_dir / "metrics.json")
+        for key in ("accuracy", "accuracy_tta", "macro_f1"):
+            print(f"{key}: stored {stored.get(key)}, now {metrics[key]}")
+        return 0 if stored.get("confusion_matrix") == metrics["confusion_matrix"] else 1
+    write_artifacts(model_dir, data, metrics)
+    print(json.dumps({k: metrics[k] for k in ("accuracy", "accuracy_tta", "macro_f1", "latency_ms_per_face")}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""Convert a trained Keras model to the LiteRT file the engine serves.
+
+    python -m fer_core.export models/NAME/model.keras      # writes models/NAME/model.tflite
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+
+def as_float32(model: keras.Model) -> keras.Model:
+    """The same network and weights with every layer in float32: bf16 casts would slow LiteRT down."""
+    config = model.get_config()
+    for layer in config["layers"]:
+        layer["config"]["dtype"] = "float32"
+    clean = keras.Model.from_config(config)
+    clean.set_weights(model.get_weights())
+    return clean
+
+
+def export_tflite(keras_path: str | os.PathLike, tflite_path: str | os.PathLike | None = None) -> Path:
+    keras_path = Path(keras_path)
+    tflite_path = Path(tflite_path) if tflite_path else keras_path.with_suffix(".tflite")
+    model = as_float32(keras.models.load_model(keras_path, compile=False))
+    with tempfile.TemporaryDirectory() as saved_model:
+        # The SavedModel route keeps a dynamic batch size and freezes every weight.
+        model.export(saved_model, format="tf_saved_model", verbose=False)
+        tflite_path.write_bytes(tf.lite.TFLiteConverter.from_saved_model(saved_model).convert())
+    return tflite_path
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m fer_core.export", description=__doc__.split("\n")[0])
+    p.add_argument("model", help="a .keras file")
+    p.add_argument("--out", help="the .tflite to write (default: beside the model)")
+    args = p.parse_args(argv)
+    print(export_tflite(args.model, args.out))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,179 @@
+"""Find faces and cut them out the way FER2013's faces were made (square, grayscale, 48x48)."""
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import tempfile
+import threading
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from fer_core.labels import FACE_SIZE
+from fer_core.limits import DETECTION_MAX_SIDE
+
+YUNET_FILE = "face_detection_yunet_2023mar.onnx"
+YUNET_URL = ("https://github.com/opencv/opencv_zoo/raw/main/models/face_detection_yunet/" + YUNET_FILE)
+YUNET_SHA256 = "8f2383e4dd3cfbb4553ea8718107fc0423210dc964f9f4280604804ed2552fa4"
+HAAR_FILE = "haarcascade_frontalface_default.xml"
+
+
+class DetectorError(RuntimeError):
+    """A face detector could not be set up; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Detection:
+    box: tuple[int, int, int, int]  # x, y, w, h in the input's pixels
+    score: float  # 0-1: how sure the detector is that this is a face
+
+
+class FaceDetector:
+    """Base: downscale, detect (under a lock: OpenCV detectors keep per-call state), scale boxes back."""
+
+    name = "base"
+
+    def __init__(self, max_side: int = DETECTION_MAX_SIDE):
+        self.max_side = max_side
+        self._lock = threading.Lock()
+
+    def detect(self, rgb: np.ndarray) -> list[Detection]:
+        height, width = rgb.shape[:2]
+        scale = min(1.0, self.max_side / max(height, width))
+        small = rgb if scale == 1.0 else cv2.resize(
+            rgb, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA)
+        with self._lock:
+            found = self._detect(small)
+        detections = []
+        for (x, y, w, h), score in found:
+            x0, y0 = max(0, math.floor(x / scale)), max(0, math.floor(y / scale))
+            x1, y1 = min(width, math.ceil((x + w) / scale)), min(height, math.ceil((y + h) / scale))
+            if x1 > x0 and y1 > y0:
+                detections.append(Detection((x0, y0, x1 - x0, y1 - y0), float(score)))
+        return sorted(detections, key=lambda d: -d.score)
+
+    def _detect(self, rgb: np.ndarray) -> list[tuple[tuple[float, float, float, float], float]]:
+        raise NotImplementedError
+
+
+class HaarDetector(FaceDetector):
+    """OpenCV's frontal-face Haar cascade, bundled with opencv-python-headless 4.x: works offline."""
+
+    name = "haar"
+
+    def __init__(self, max_side: int = DETECTION_MAX_SIDE, min_neighbors: int = 5):
+        super().__init__(max_side)
+        if not hasattr(cv2, "CascadeClassifier"):
+            raise DetectorError("This OpenCV build has no Haar cascades (OpenCV 5); install "
+                                "opencv-python-headless<5 or use the YuNet detector.")
+        self._cascade = cv2.CascadeClassifier(os.path.join(cv2.data.haarcascades, HAAR_FILE))
+        if self._cascade.empty():
+            raise DetectorError(f"OpenCV's {HAAR_FILE} could not be loaded.")
+        self.min_neighbors = min_neighbors
+
+    def _detect(self, rgb):
+        gray = cv2.equalizeHist(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))
+        min_side = max(20, min(gray.shape) // 20)
+        boxes, _, weights = self._cascade.detectMultiScale3(
+            gray, scaleFactor=1.1, minNeighbors=self.min_neighbors, minSize=(min_side, min_side),
+            outputRejectLevels=True)
+        # The last stage's weight is a margin, not a probability; a logistic maps it onto 0-1.
+        return [(tuple(b), 1.0 / (1.0 + math.exp(-float(w)))) for b, w in zip(boxes, np.ravel(weights))]
+
+
+class YuNetDetector(FaceDetector):
+    """YuNet (cv2.FaceDetectorYN): more accurate than Haar on turned and small faces."""
+
+    name = "yunet"
+
+    def __init__(self, model_path: str | os.PathLike, max_side: int = DETECTION_MAX_SIDE,
+                 score_threshold: float = 0.6):
+        super().__init__(max_side)
+        try:
+            self._net = cv2.FaceDetectorYN.create(str(model_path), "", (320, 320), score_threshold, 0.3, 5000)
+        except cv2.error as err:
+            raise DetectorError(f"The YuNet model at {model_path} could not be loaded: it is missing or damaged.") from err
+
+    def _detect(self, rgb):
+        self._net.setInputSize((rgb.shape[1], rgb.shape[0]))
+        _, faces = self._net.detect(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
+        return [] if faces is None else [(tuple(f[:4]), float(f[-1])) for f in faces]
+
+
+def yunet_cache_path() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "fer_core" / YUNET_FILE
+
+
+def find_yunet_model(path: str | os.PathLike | None = None, download: bool = False) -> Path:
+    """The YuNet file: ``path``, else ``$FER_YUNET_MODEL``, else the cache, else (if allowed) downloaded there.
+
+    A downloaded file is checked against its published SHA-256 before use.
+    """
+    for candidate in (path, os.environ.get("FER_YUNET_MODEL"), yunet_cache_path()):
+        if candidate and Path(candidate).is_file():
+            return Path(candidate)
+    if path:
+        raise DetectorError(f"No YuNet model file at {path}.")
+    if not download:
+        raise DetectorError("No YuNet model file is configured (set FER_YUNET_MODEL) and downloading is off.")
+    return _download_yunet(yunet_cache_path())
+
+
+def _download_yunet(target: Path) -> Path:
+    try:
+        with urllib.request.urlopen(YUNET_URL, timeout=10) as response:
+            payload = response.read(2_000_000)
+    except OSError as err:
+        raise DetectorError(f"The YuNet model could not be downloaded ({err}).") from err
+    if hashlib.sha256(payload).hexdigest() != YUNET_SHA256:
+        raise DetectorError("The downloaded YuNet model failed its SHA-256 check and was discarded.")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.NamedTemporaryFile(dir=target.parent, delete=False) as tmp:
+        tmp.write(payload)
+    os.replace(tmp.name, target)  # atomic: concurrent sessions never see half a file
+    return target
+
+
+def make_detector(kind: str = "auto", yunet_model=None, download: bool = False) -> tuple[FaceDetector, str | None]:
+    """The detector for ``kind`` (auto, yunet, haar) and a note when auto had to fall back to Haar."""
+    if kind not in ("auto", "yunet", "haar"):
+        raise DetectorError(f"Unknown detector {kind!r}; choose auto, yunet or haar.")
+    if kind == "haar":
+        return HaarDetector(), None
+    try:
+        return YuNetDetector(find_yunet_model(yunet_model, download)), None
+    except DetectorError as err:
+        if kind == "yunet":
+            raise
+        return HaarDetector(), f"YuNet is unavailable, so the Haar detector is used. {err}"
+
+
+def crop_faces(gray: np.ndarray, boxes, margin: float = 0.1) -> np.ndarray:
+    """Square crops around ``boxes`` (x, y, w, h), grown by ``margin`` per side, as uint8 (N, 48, 48).
+
+    Parts of a crop outside the image are filled by replicating the border, as a tight FER2013 face
+    near the edge of a photo would be.
+    """
+    crops = np.empty((len(boxes), FACE_SIZE, FACE_SIZE), np.uint8)
+    height, width = gray.shape
+    for i, (x, y, w, h) in enumerate(boxes):
+        side = max(w, h) * (1 + 2 * margin)
+        cx, cy = x + w / 2, y + h / 2
+        x0, y0 = round(cx - side / 2), round(cy - side / 2)
+        x1, y1 = x0 + max(1, round(side)), y0 + max(1, round(side))
+        patch = gray[max(0, y0):min(height, y1), max(0, x0):min(width, x1)]
+        pad = (max(0, -y0), max(0, y1 - height), max(0, -x0), max(0, x1 - width))
+        if any(pad):
+            patch = cv2.copyMakeBorder(patch, *pad, cv2.BORDER_REPLICATE)
+        interpolation = cv2.INTER_AREA if patch.shape[0] > FACE_SIZE else cv2.INTER_LINEAR
+        crops[i] = cv2.resize(patch, (FACE_SIZE, FACE_SIZE), interpolation=interpolation)
+    return crops
+
+
+def to_gray(rgb: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)

@@ -1,0 +1,7 @@
+"""Every limit the app and the engine enforce, in one place (the README lists them)."""
+
+MAX_UPLOAD_MB = 20  # per file; .streamlit/config.toml's server.maxUploadSize matches it
+MAX_IMAGES_PER_UPLOAD = 20
+MAX_IMAGE_PIXELS = 50_000_000  # decoded width x height; larger images are refused as likely bombs
+MAX_FACES_PER_IMAGE = 60  # the most confident faces are kept beyond that
+DETECTION_MAX_SIDE = 640  # faces are searched on a copy no larger than this

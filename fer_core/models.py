@@ -1,0 +1,52 @@
+"""The Keras network we train on FER2013 (imports TensorFlow: training and evaluation only).
+
+Contract of every saved model: raw 48x48 grayscale pixels, 0-255, float32, shape (N, 48, 48, 1) in;
+7 probabilities in the order of :data:`fer_core.labels.EMOTIONS` out. Scaling lives inside the model.
+"""
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+from fer_core.labels import EMOTIONS, FACE_SIZE
+
+
+def augmentation(seed: int | None = None) -> keras.Sequential:
+    """Random changes a face can undergo without changing its expression (applied in tf.data)."""
+    return keras.Sequential(
+        [
+            layers.RandomFlip("horizontal", seed=seed),
+            layers.RandomRotation(0.04, fill_mode="reflect", seed=seed),  # about ±15 degrees
+            layers.RandomZoom((-0.15, 0.15), fill_mode="reflect", seed=seed),
+            layers.RandomTranslation(0.1, 0.1, fill_mode="reflect", seed=seed),
+            layers.RandomContrast(0.3, seed=seed),
+            layers.RandomErasing(factor=0.5, scale=(0.02, 0.12), value_range=(0, 255), seed=seed),
+        ],
+        name="augmentation",
+    )
+
+
+def build_cnn(width: int = 32, dropout: float = 0.4) -> keras.Model:
+    """A VGG-style CNN: four stages of two 3x3 conv + batch norm, widths width..8*width.
+
+    At width 32 it has about 1.2M parameters and costs about 120M multiply-adds a face: the most
+    accuracy per CPU-hour among the sizes we measured on two cores (see models/*/model.md).
+    """
+    inputs = keras.Input((FACE_SIZE, FACE_SIZE, 1), name="pixels")
+    x = layers.Rescaling(1.0 / 255.0, name="scale")(inputs)
+    for stage, filters in enumerate((width, 2 * width, 4 * width, 8 * width)):
+        for conv in range(2):
+            x = layers.Conv2D(filters, 3, padding="same", use_bias=False, name=f"conv{stage}_{conv}")(x)
+            x = layers.BatchNormalization(name=f"bn{stage}_{conv}")(x)
+            x = layers.ReLU(name=f"relu{stage}_{conv}")(x)
+        x = layers.MaxPooling2D(name=f"pool{stage}")(x)
+        x = layers.SpatialDropout2D(0.1, name=f"drop{stage}")(x)
+    x = layers.Flatten(name="flatten")(x)
+    x = layers.Dense(8 * width, use_bias=False, name="fc")(x)
+    x = layers.BatchNormalization(name="bn_fc")(x)
+    x = layers.ReLU(name="relu_fc")(x)
+    x = layers.Dropout(dropout, name="drop_fc")(x)
+    x = layers.Dense(len(EMOTIONS), name="logits")(x)
+    # float32 softmax keeps probabilities exact under mixed precision.
+    outputs = layers.Activation("softmax", dtype="float32", name="probs")(x)
+    return keras.Model(inputs, outputs, name=f"fer_cnn_w{width}")

@@ -1,0 +1,80 @@
+"""Face detection (Haar and YuNet) and FER2013-style cropping, on real photos."""
+import cv2
+import numpy as np
+import pytest
+
+from fer_core.faces import (DetectorError, HaarDetector, YuNetDetector, crop_faces, find_yunet_model,
+                            make_detector)
+from support import astronaut, group_photo, no_face
+
+ASTRONAUT_FACE = (177, 67, 93, 93)
+
+
+def overlap(a, b) -> float:
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    w = max(0, min(ax + aw, bx + bw) - max(ax, bx))
+    h = max(0, min(ay + ah, by + bh) - max(ay, by))
+    return w * h / (aw * ah + bw * bh - w * h)
+
+
+@pytest.fixture(params=["haar", "yunet"])
+def detector(request, yunet_model):
+    return HaarDetector() if request.param == "haar" else YuNetDetector(yunet_model)
+
+
+def test_one_face(detector):
+    found = detector.detect(astronaut())
+    assert len(found) == 1
+    assert overlap(found[0].box, ASTRONAUT_FACE) > 0.5
+    assert 0.5 < found[0].score <= 1
+
+
+def test_no_face(detector):
+    assert detector.detect(no_face()) == []
+
+
+def test_several_faces(detector):
+    assert len(detector.detect(group_photo())) == 6
+
+
+def test_boxes_come_back_in_input_pixels_of_a_large_image(detector):
+    big = cv2.resize(astronaut(), (2048, 2048))  # 4x the photo: detection runs on a 640 px copy
+    (face,) = detector.detect(big)
+    assert overlap(face.box, tuple(4 * v for v in ASTRONAUT_FACE)) > 0.5
+
+
+def test_crops_are_square_grayscale_48(detector):
+    rgb = astronaut()
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    (face,) = detector.detect(rgb)
+    crops = crop_faces(gray, [face.box, (0, 0, 10, 30), (500, 500, 40, 40)])  # the last two leave the image
+    assert crops.shape == (3, 48, 48) and crops.dtype == np.uint8
+    x, y, w, h = face.box
+    side = max(w, h)
+    inner = cv2.resize(gray[y + h // 2 - side // 2:][:side, x + w // 2 - side // 2:][:, :side], (40, 40))
+    assert np.corrcoef(crops[0][4:44, 4:44].ravel(), inner.ravel())[0, 1] > 0.9
+
+
+def test_auto_picks_yunet_when_found_and_haar_otherwise(yunet_model, monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))  # an empty cache
+    monkeypatch.delenv("FER_YUNET_MODEL", raising=False)
+    detector, note = make_detector("auto", yunet_model)
+    assert detector.name == "yunet" and note is None
+    detector, note = make_detector("auto")
+    assert detector.name == "haar" and "YuNet is unavailable" in note
+    monkeypatch.setenv("FER_YUNET_MODEL", str(yunet_model))
+    assert make_detector("auto")[0].name == "yunet"
+    with pytest.raises(DetectorError, match="Unknown detector"):
+        make_detector("mtcnn")
+
+
+def test_missing_or_corrupt_yunet_file(tmp_path):
+    with pytest.raises(DetectorError, match="No YuNet model file"):
+        find_yunet_model(tmp_path / "nope.onnx")
+    broken = tmp_path / "broken.onnx"
+    broken.write_bytes(b"not an onnx model")
+    with pytest.raises(DetectorError, match="missing or damaged"):
+        make_detector("yunet", broken)
+    detector, note = make_detector("auto", broken)
+    assert detector.name == "haar" and "damaged" in note
