@@ -116,6 +116,60 @@ def _training_summary(state: dict) -> dict:
 def write_artifacts(model_dir: Path, data: Fer2013, metrics: dict) -> None:
     (model_dir / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     (model_dir / "class_counts.json").write_text(json.dumps(data.class_counts(), indent=2) + "\n")
+    (model_dir / "model.md").write_text(model_card(metrics))
+
+
+def model_card(m: dict) -> str:
+    """The model card, its figures taken from metrics.json so that it never drifts from them."""
+    t = m.get("training") or {}
+    rows = "\n".join(f"| {name} | {c['precision']:.3f} | {c['recall']:.3f} | {c['f1']:.3f} | {c['support']} |"
+                     for name, c in m["per_class"].items())
+    size_mb = m["file_bytes"].get("model.tflite", 0) / 1e6
+    return f"""# Model card: {m['model']}
+
+## What it does
+Reads one of seven emotions ({', '.join(m['classes'])}) from a 48x48 grayscale face. Input: raw pixels 0-255,
+float32, shape N x 48 x 48 x 1; output: 7 probabilities in that order. Scaling happens inside the model.
+
+## Data
+FER2013 (ICML 2013 representation-learning challenge): 35,887 faces found by web image search, 48x48 grayscale.
+Trained on `Training` (28,709), model selection on `PublicTest` (3,589), tested once on `PrivateTest`
+(3,589), with the original FER2013 labels.
+
+## Architecture and recipe
+A VGG-style CNN: four stages of two 3x3 convolutions with batch norm and ReLU (width {t.get('width', '?')}
+doubling each stage), max pooling and spatial dropout after each stage, one dense layer of {8 * t.get('width', 0)}
+units, softmax. {m.get('parameters') or 0:,} parameters. AdamW (peak learning rate {t.get('lr', '?')}, weight decay
+{t.get('weight_decay', '?')}), cosine decay after {t.get('warmup_epochs', '?')} warm-up epochs, label smoothing
+{t.get('label_smoothing', '?')}, batch {t.get('batch_size', '?')}, {t.get('precision', '?')} precision, seed
+{t.get('seed', '?')}. Augmentation in tf.data with Keras layers: horizontal flip, rotation up to about 15 degrees,
+zoom and shift up to 15% and 10%, contrast, random erasing. The epoch with the best PublicTest accuracy is kept.
+Trained for {t.get('epochs', '?')} epochs in {t.get('seconds', 0) / 3600:.1f} h on two CPU cores.
+
+## Results on {m['test_split']} ({m['test_images']:,} faces)
+| figure | value |
+|---|---|
+| accuracy | {m['accuracy']:.2%} |
+| accuracy with test-time augmentation ({m['tta']}) | {m['accuracy_tta']:.2%} |
+| macro F1 | {m['macro_f1']:.3f} |
+| PublicTest accuracy (validation) | {m['val_accuracy'] or 0:.2%} |
+| per-face latency through the engine, {m['machine']} | p50 {m['latency_ms_per_face']['p50']} ms, p95 {m['latency_ms_per_face']['p95']} ms |
+| model.tflite | {size_mb:.1f} MB |
+
+| class | precision | recall | F1 | support |
+|---|---|---|---|---|
+{rows}
+
+Reproduce: `python -m fer_core.evaluate --data PATH/fer2013.npz --model models/{m['model']}`.
+
+## Limits
+- FER2013's faces come from web searches: mostly adults, more light-skinned faces than the world has,
+  many posed or exaggerated expressions. Expect lower accuracy on spontaneous, subtle expressions.
+- Disgust has 436 training faces (1.5%) and is recognised poorly; fear and sad are often confused.
+- The labels themselves are noisy: people agree with FER2013's labels about 65% of the time.
+- 48x48 grayscale: no colour and little detail; faces far from frontal or half hidden are read poorly.
+- It reads facial expressions, not feelings. Do not use it to make decisions about people.
+"""
 
 
 def export_and_evaluate(out: Path, data: Fer2013, training: dict) -> dict:

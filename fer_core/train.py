@@ -149,6 +149,7 @@ def main(argv=None) -> int:
     keras.utils.set_random_seed(args.seed)
     keras.mixed_precision.set_global_policy(args.precision)
     strategy = make_strategy(args.distribute, args.cpu_devices)
+    print(f"training on {strategy.num_replicas_in_sync} replica(s), {args.precision}", file=sys.stderr)
 
     data = load_fer2013(args.data)
     if data.skipped:

@@ -1,0 +1,82 @@
+"""Training, --resume, tf.distribute, evaluation, and the shipped model's accuracy."""
+import csv
+import json
+
+import numpy as np
+import pytest
+
+from fer_core.classifier import EmotionClassifier
+from fer_core.data import find_default_data, load_fer2013
+from fer_core.evaluate import TEST_SPLIT
+from support import run_module, tiny_fer2013
+from test_data import write_csv, write_folders
+
+pytestmark = pytest.mark.slow
+TINY = ["--epochs", "1", "--width", "4", "--batch-size", "16", "--verbose", "0"]
+HISTORY_COLUMNS = {"epoch", "loss", "accuracy", "val_loss", "val_accuracy", "learning_rate"}
+
+
+def read_history(folder):
+    with open(folder / "history.csv") as f:
+        return list(csv.DictReader(f))
+
+
+def test_training_writes_every_artifact(tiny_model):
+    for name in ("model.keras", "model.tflite", "history.csv", "metrics.json", "class_counts.json", "model.md"):
+        assert (tiny_model / name).is_file(), name
+    (row,) = read_history(tiny_model)
+    assert HISTORY_COLUMNS <= set(row)
+    metrics = json.loads((tiny_model / "metrics.json").read_text())
+    for key in ("accuracy", "accuracy_tta", "macro_f1", "per_class", "confusion_matrix", "parameters",
+                "file_bytes", "latency_ms_per_face", "training"):
+        assert key in metrics, key
+    assert np.array(metrics["confusion_matrix"]["counts"]).sum() == metrics["test_images"] == 42
+    assert metrics["training"]["epochs"] == 1 and metrics["parameters"] > 1000
+    counts = json.loads((tiny_model / "class_counts.json").read_text())
+    assert counts[TEST_SPLIT]["fear"] == 6
+
+
+@pytest.mark.parametrize("form", ["csv", "folders"])
+def test_training_reads_the_other_formats(form, tmp_path):
+    tiny = tiny_fer2013()
+    data = write_csv(tiny, tmp_path / "fer2013.csv") if form == "csv" else write_folders(tiny, tmp_path / "img")
+    result = run_module("fer_core.train", "--data", data, "--out", tmp_path / "m", *TINY, "--no-export")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert len(read_history(tmp_path / "m")) == 1 and (tmp_path / "m" / "checkpoint.keras").is_file()
+
+
+def test_resume_continues_from_the_checkpoint(tiny_npz, tmp_path):
+    args = ["--data", tiny_npz, "--out", tmp_path, "--width", "4", "--batch-size", "16", "--verbose", "0",
+            "--no-export"]
+    first = run_module("fer_core.train", *args, "--epochs", "1")
+    assert first.returncode == 0, first.stderr[-3000:]
+    second = run_module("fer_core.train", *args, "--epochs", "2", "--resume")
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert "resuming after epoch 1 of 2" in second.stderr
+    assert [row["epoch"] for row in read_history(tmp_path)] == ["0", "1"]
+    assert json.loads((tmp_path / "train_state.json").read_text())["epochs_done"] == 2
+
+
+def test_mirrored_strategy_on_two_cpu_devices(tiny_npz, tmp_path):
+    result = run_module("fer_core.train", "--data", tiny_npz, "--out", tmp_path, *TINY, "--no-export",
+                        "--distribute", "mirrored", "--cpu-devices", "2")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "training on 2 replica(s)" in result.stderr
+
+
+def test_evaluate_reproduces_metrics_json(tiny_model, tiny_npz):
+    result = run_module("fer_core.evaluate", "--data", tiny_npz, "--model", tiny_model, "--check")
+    assert result.returncode == 0, result.stdout + result.stderr[-3000:]
+
+
+def test_shipped_model_keeps_its_accuracy():
+    from conftest import shipped_model_dir
+
+    model, data = shipped_model_dir(), find_default_data()
+    if model is None or data is None:
+        pytest.skip("needs the shipped model and FER2013 (FER_DATA or ../shared/data/fer2013.npz)")
+    stored = json.loads((model / "metrics.json").read_text())
+    x, y = load_fer2013(data).split(TEST_SPLIT)
+    probs = np.concatenate([EmotionClassifier(model).predict(x[i:i + 512]) for i in range(0, len(x), 512)])
+    accuracy = float((probs.argmax(1) == y).mean())
+    assert accuracy >= stored["accuracy"] - 0.005, (accuracy, stored["accuracy"])
