@@ -6,7 +6,6 @@ exit status 1; the other images are still processed.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import sys
 
@@ -14,7 +13,7 @@ from fer_core.classifier import ModelError
 from fer_core.engine import Engine
 from fer_core.faces import DetectorError
 from fer_core.imageio import ImageError
-from fer_core.labels import EMOTIONS
+from fer_core.report import face_records, to_csv
 
 
 def main(argv=None) -> int:
@@ -35,11 +34,7 @@ def main(argv=None) -> int:
     except (ModelError, DetectorError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    fields = ["image", "face", "x", "y", "w", "h", "score", "label", "confidence", *EMOTIONS]
-    writer = csv.DictWriter(sys.stdout, fields) if args.csv else None
-    if writer:
-        writer.writeheader()
-    status = 0
+    status, records = 0, []
     for image in args.images:
         try:
             faces = engine.analyze(image, min_score=args.min_score)
@@ -47,21 +42,18 @@ def main(argv=None) -> int:
             print(f"error: {image}: {err}", file=sys.stderr)
             status = 1
             continue
-        for i, face in enumerate(faces):
-            record = {"image": image, "face": i, **face.to_dict()}
+        found = face_records(image, faces)
+        records += found
+        for record in found:
             if args.json:
                 print(json.dumps(record))
-            else:
-                x, y, w, h = face.box
-                row = {"image": image, "face": i, "x": x, "y": y, "w": w, "h": h, "score": round(face.score, 4),
-                       "label": face.label, "confidence": round(face.confidence, 4),
-                       **{k: round(v, 4) for k, v in zip(EMOTIONS, face.probs)}}
-                if writer:
-                    writer.writerow(row)
-                else:
-                    print(f"{image}\tface {i}\t({x}, {y}, {w}, {h})\t{face.label} {face.confidence:.0%}")
-        if not faces and not (args.json or args.csv):
+            elif not args.csv:
+                box = ", ".join(str(record[k]) for k in "xywh")
+                print(f"{image}\tface {record['face']}\t({box})\t{record['label']} {record['confidence']:.0%}")
+        if not found and not (args.json or args.csv):
             print(f"{image}\tno face found")
+    if args.csv:
+        print(to_csv(records), end="")
     return status
 
 

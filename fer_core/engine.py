@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -26,12 +26,6 @@ class FaceResult:
     @property
     def confidence(self) -> float:
         return float(max(self.probs))
-
-    def to_dict(self) -> dict:
-        record = asdict(self)
-        record.update(box=list(self.box), probs=dict(zip(EMOTIONS, self.probs)),
-                      label=self.label, confidence=self.confidence)
-        return record
 
 
 class Engine:

@@ -10,6 +10,7 @@ import pytest
 
 from fer_core import EMOTIONS, Engine, ImageError, ModelError, annotate
 from fer_core.classifier import EmotionClassifier
+from fer_core.report import face_records, to_csv, to_json
 from support import REPO, astronaut, encode, group_photo, lfw_faces, no_face, run_module
 from test_faces import ASTRONAUT_FACE, overlap
 
@@ -24,8 +25,9 @@ def test_one_face(engine):
     assert overlap(face.box, ASTRONAUT_FACE) > 0.5
     assert len(face.probs) == len(EMOTIONS) and abs(sum(face.probs) - 1) < 1e-4
     assert face.label == EMOTIONS[int(np.argmax(face.probs))] and face.confidence == max(face.probs)
-    record = face.to_dict()
-    assert set(record["probs"]) == set(EMOTIONS) and json.dumps(record)
+    (record,) = face_records("astronaut.png", [face])
+    assert [record[name] for name in EMOTIONS] == pytest.approx(face.probs, abs=1e-4)
+    assert json.loads(to_json([record])) == [record] and to_csv([record]).count("\n") == 2
 
 
 def test_no_face_and_several_faces(engine):
@@ -121,7 +123,7 @@ def test_cli(model_dir, tmp_path):
     result = run_module("fer_core", "predict", photo, "--json", "--model", model_dir, "--detector", "haar")
     assert result.returncode == 0, result.stderr
     (record,) = [json.loads(line) for line in result.stdout.splitlines()]
-    assert record["label"] in EMOTIONS and overlap(record["box"], ASTRONAUT_FACE) > 0.5
+    assert record["label"] in EMOTIONS and overlap([record[k] for k in "xywh"], ASTRONAUT_FACE) > 0.5
     result = run_module("fer_core", "predict", photo, "--csv", "--model", model_dir)
     header, row = result.stdout.splitlines()
     assert header.split(",")[:3] == ["image", "face", "x"] and row.startswith(str(photo))
@@ -131,7 +133,7 @@ def test_cli(model_dir, tmp_path):
     assert result.returncode == 1 and "Traceback" not in result.stderr
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 2 and "not an image" in errors[0] and "No file" in errors[1]
-    assert "face 0" in result.stdout  # the good image still got its result
+    assert "face 1" in result.stdout  # the good image still got its result
 
 
 IMPORT_ORDERS = {
