@@ -5,7 +5,6 @@ TensorFlow loaded before aiortc (which streamlit-webrtc loads) kills the process
 """
 from __future__ import annotations
 
-import json
 import os
 import threading
 from pathlib import Path
@@ -43,15 +42,6 @@ def resolve_model_file(model: str | os.PathLike | None) -> Path:
     if not path.is_file():
         raise ModelError(f"No model file at {path}.")
     return path
-
-
-def load_model_info(model_dir: str | os.PathLike | None = None) -> dict:
-    """metrics.json of a model folder (the default one if None), or {} if it has none."""
-    folder = default_model_dir() if model_dir is None else Path(model_dir)
-    try:
-        return json.loads((folder / "metrics.json").read_text())
-    except (OSError, ValueError):
-        return {}
 
 
 class EmotionClassifier:

@@ -12,7 +12,8 @@ from fer_core import EMOTIONS, Engine, ImageError, ModelError, annotate
 from fer_core.classifier import EmotionClassifier
 from fer_core.report import face_records, to_csv, to_json
 from support import REPO, astronaut, encode, group_photo, lfw_faces, no_face, run_module
-from test_faces import ASTRONAUT_FACE, overlap
+from fer_core.faces import iou
+from test_faces import ASTRONAUT_FACE
 
 
 @pytest.fixture(scope="module", params=["haar", "yunet"])
@@ -22,7 +23,7 @@ def engine(request, model_dir, yunet_model):
 
 def test_one_face(engine):
     (face,) = engine.analyze(astronaut())
-    assert overlap(face.box, ASTRONAUT_FACE) > 0.5
+    assert iou(face.box, ASTRONAUT_FACE) > 0.5
     assert len(face.probs) == len(EMOTIONS) and abs(sum(face.probs) - 1) < 1e-4
     assert face.label == EMOTIONS[int(np.argmax(face.probs))] and face.confidence == max(face.probs)
     (record,) = face_records("astronaut.png", [face])
@@ -123,7 +124,7 @@ def test_cli(model_dir, tmp_path):
     result = run_module("fer_core", "predict", photo, "--json", "--model", model_dir, "--detector", "haar")
     assert result.returncode == 0, result.stderr
     (record,) = [json.loads(line) for line in result.stdout.splitlines()]
-    assert record["label"] in EMOTIONS and overlap([record[k] for k in "xywh"], ASTRONAUT_FACE) > 0.5
+    assert record["label"] in EMOTIONS and iou([record[k] for k in "xywh"], ASTRONAUT_FACE) > 0.5
     result = run_module("fer_core", "predict", photo, "--csv", "--model", model_dir)
     header, row = result.stdout.splitlines()
     assert header.split(",")[:3] == ["image", "face", "x"] and row.startswith(str(photo))

@@ -3,19 +3,11 @@ import cv2
 import numpy as np
 import pytest
 
-from fer_core.faces import (DetectorError, HaarDetector, YuNetDetector, crop_faces, find_yunet_model,
+from fer_core.faces import (DetectorError, HaarDetector, YuNetDetector, crop_faces, find_yunet_model, iou,
                             make_detector)
 from support import astronaut, group_photo, no_face
 
 ASTRONAUT_FACE = (177, 67, 93, 93)
-
-
-def overlap(a, b) -> float:
-    ax, ay, aw, ah = a
-    bx, by, bw, bh = b
-    w = max(0, min(ax + aw, bx + bw) - max(ax, bx))
-    h = max(0, min(ay + ah, by + bh) - max(ay, by))
-    return w * h / (aw * ah + bw * bh - w * h)
 
 
 @pytest.fixture(params=["haar", "yunet"])
@@ -26,7 +18,7 @@ def detector(request, yunet_model):
 def test_one_face(detector):
     found = detector.detect(astronaut())
     assert len(found) == 1
-    assert overlap(found[0].box, ASTRONAUT_FACE) > 0.5
+    assert iou(found[0].box, ASTRONAUT_FACE) > 0.5
     assert 0.5 < found[0].score <= 1
 
 
@@ -41,7 +33,7 @@ def test_several_faces(detector):
 def test_boxes_come_back_in_input_pixels_of_a_large_image(detector):
     big = cv2.resize(astronaut(), (2048, 2048))  # 4x the photo: detection runs on a 640 px copy
     (face,) = detector.detect(big)
-    assert overlap(face.box, tuple(4 * v for v in ASTRONAUT_FACE)) > 0.5
+    assert iou(face.box, tuple(4 * v for v in ASTRONAUT_FACE)) > 0.5
 
 
 def test_crops_are_square_grayscale_48(detector):

@@ -1,0 +1,40 @@
+import streamlit as st
+
+from fer_core.artifacts import load_artifacts
+from ui.charts import class_counts, confusion_heatmap, per_class_metrics, training_curves
+
+st.title("Model dashboard")
+artifacts = load_artifacts()
+if artifacts.metrics is None:
+    st.error(f"No metrics.json in {artifacts.folder}: evaluate the model with `python -m fer_core.evaluate`.")
+    st.stop()
+metrics = artifacts.metrics
+
+accuracy, tta, f1, size, latency = st.columns(5)
+accuracy.metric("Test accuracy", f"{metrics['accuracy']:.1%}", help="FER2013 PrivateTest, 3,589 faces")
+tta.metric("With mirrored face", f"{metrics['accuracy_tta']:.1%}", help="Test-time augmentation")
+f1.metric("Macro F1", f"{metrics['macro_f1']:.3f}")
+size.metric("Model size", f"{metrics['file_bytes'].get('model.tflite', 0) / 1e6:.1f} MB",
+            help=f"{metrics['parameters']:,} parameters")
+latency.metric("Time per face", f"{metrics['latency_ms_per_face']['p50']:.2f} ms",
+               help=f"Median time to classify one face on {metrics['machine']}; "
+                    f"95th percentile {metrics['latency_ms_per_face']['p95']:.2f} ms")
+
+if artifacts.history is not None:
+    loss, acc = st.columns(2)
+    loss.plotly_chart(training_curves(artifacts.history, "loss"))
+    acc.plotly_chart(training_curves(artifacts.history, "accuracy"))
+
+matrix, classes = st.columns(2)
+with matrix:
+    normalized = st.toggle("Show shares instead of counts", value=True)
+    cm = metrics["confusion_matrix"]
+    st.plotly_chart(confusion_heatmap(cm["counts"], cm["classes"], normalized))
+with classes:
+    st.plotly_chart(per_class_metrics(metrics["per_class"]))
+    if artifacts.class_counts:
+        st.plotly_chart(class_counts(artifacts.class_counts))
+
+if artifacts.model_card:
+    with st.expander("Model card"):
+        st.markdown(artifacts.model_card)

@@ -1,0 +1,13 @@
+import streamlit as st
+
+from ui.engine import current_settings, get_engine
+from ui.results import show_analysis
+
+st.title("Snapshot")
+engine = get_engine(current_settings())
+photo = st.camera_input("Take a photo", help="Your browser will ask for permission to use the camera.")
+if photo is None:
+    st.caption("If no camera picture appears, allow camera access for this site in your browser's address bar, "
+               "or use the Upload page instead.")
+else:
+    show_analysis([("snapshot.jpg", photo.getvalue())], engine, current_settings(), key="snapshot")

@@ -1,0 +1,66 @@
+"""Plotly figures of the app. Pure functions of their data: no Streamlit here."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from fer_core.annotate import EMOTION_COLORS
+from fer_core.labels import EMOTIONS, SPLITS
+
+COLORS = [f"rgb{EMOTION_COLORS[name]}" for name in EMOTIONS]
+
+
+def _layout(fig: go.Figure, title: str, height: int = 320, **extra) -> go.Figure:
+    fig.update_layout(title=title, height=height, margin=dict(l=10, r=10, t=40, b=10), **extra)
+    return fig
+
+
+def probability_bars(probs, title: str = "Emotion probabilities") -> go.Figure:
+    fig = go.Figure(go.Bar(x=list(probs), y=list(EMOTIONS), orientation="h", marker_color=COLORS,
+                           text=[f"{p:.0%}" for p in probs], textposition="auto"))
+    fig.update_xaxes(range=[0, 1], tickformat=".0%")
+    fig.update_yaxes(autorange="reversed")
+    return _layout(fig, title, height=260)
+
+
+def probability_timeline(history: pd.DataFrame) -> go.Figure:
+    """``history``: a ``seconds`` column and one column per emotion."""
+    fig = go.Figure([go.Scatter(x=history["seconds"], y=history[name], name=name, mode="lines",
+                                line=dict(color=color)) for name, color in zip(EMOTIONS, COLORS)])
+    fig.update_yaxes(range=[0, 1], tickformat=".0%")
+    fig.update_xaxes(title="seconds ago", autorange="reversed")
+    return _layout(fig, "Emotions over the last seconds", height=280)
+
+
+def training_curves(history: pd.DataFrame, metric: str) -> go.Figure:
+    fig = go.Figure([go.Scatter(x=history["epoch"] + 1, y=history[metric], name="training", mode="lines"),
+                     go.Scatter(x=history["epoch"] + 1, y=history[f"val_{metric}"], name="validation (PublicTest)",
+                                mode="lines")])
+    fig.update_xaxes(title="epoch")
+    return _layout(fig, metric.capitalize() + " per epoch")
+
+
+def confusion_heatmap(counts, classes, normalized: bool) -> go.Figure:
+    counts = np.asarray(counts, float)
+    values = counts / np.maximum(counts.sum(1, keepdims=True), 1) if normalized else counts
+    text = [[f"{v:.0%}" if normalized else f"{int(v)}" for v in row] for row in values]
+    fig = go.Figure(go.Heatmap(z=values, x=list(classes), y=list(classes), text=text, texttemplate="%{text}",
+                               colorscale="Blues", showscale=False))
+    fig.update_xaxes(title="predicted")
+    fig.update_yaxes(title="true", autorange="reversed")
+    return _layout(fig, "Confusion matrix (PrivateTest)" + (", share of each true class" if normalized else ""),
+                   height=460)
+
+
+def per_class_metrics(per_class: dict) -> go.Figure:
+    fig = go.Figure([go.Bar(name=metric, x=list(per_class), y=[c[metric] for c in per_class.values()])
+                     for metric in ("precision", "recall", "f1")])
+    fig.update_yaxes(range=[0, 1])
+    return _layout(fig, "Precision, recall and F1 per class (PrivateTest)", barmode="group")
+
+
+def class_counts(counts: dict) -> go.Figure:
+    fig = go.Figure([go.Bar(name=split, x=list(EMOTIONS), y=[counts[split][name] for name in EMOTIONS])
+                     for split in SPLITS if split in counts])
+    return _layout(fig, "FER2013 images per class and split", barmode="group")

@@ -1,0 +1,57 @@
+"""The engine, loaded once per process and shared by every session, and the sidebar settings."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import streamlit as st
+
+from fer_core import DetectorError, Engine, ModelError
+from fer_core.artifacts import load_artifacts
+
+DEFAULT_MIN_SCORE = 0.6
+DETECTORS = {"auto": "Automatic (YuNet if available)", "yunet": "YuNet (more accurate)", "haar": "Haar cascade (fast)"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    detector: str
+    min_score: float
+
+
+@st.cache_resource(show_spinner="Loading the emotion model…")
+def _load_engine(detector: str) -> Engine:
+    # YuNet may be fetched once from its official URL (checked by SHA-256) unless FER_YUNET_DOWNLOAD=0.
+    return Engine.load(detector=detector, download=os.environ.get("FER_YUNET_DOWNLOAD", "1") == "1")
+
+
+def get_engine(settings: Settings) -> Engine:
+    """The shared engine for these settings; stops the page with a clear message if it cannot load."""
+    try:
+        engine = _load_engine(settings.detector)
+    except ModelError as err:
+        st.error(f"The emotion model could not be loaded: {err} Reinstall the app from a fresh copy.")
+        st.stop()
+    except DetectorError as err:
+        st.error(f"The face detector could not be loaded: {err} Choose another detector in the sidebar.")
+        st.stop()
+    if engine.note:
+        st.info(engine.note)
+    return engine
+
+
+def current_settings() -> Settings:
+    """The settings chosen in the sidebar (drawn by streamlit_app.py on every page)."""
+    return Settings(st.session_state.get("detector", "auto"), st.session_state.get("min_score", DEFAULT_MIN_SCORE))
+
+
+def sidebar_settings() -> Settings:
+    with st.sidebar:
+        st.header("Settings")
+        detector = st.selectbox("Face detector", list(DETECTORS), format_func=DETECTORS.get, key="detector")
+        min_score = st.slider("Minimum face confidence", 0.0, 1.0, DEFAULT_MIN_SCORE, 0.05, key="min_score",
+                              help="Faces the detector is less sure of are ignored.")
+        info = load_artifacts().metrics
+        if info:
+            st.caption(f"Model `{info['model']}`: {info['accuracy']:.1%} accuracy on FER2013's test set.")
+    return Settings(detector, min_score)

@@ -1,0 +1,90 @@
+"""The result view shared by Upload and Snapshot: annotated image, per-face charts, table, downloads."""
+from __future__ import annotations
+
+import io
+import re
+
+import pandas as pd
+import streamlit as st
+from PIL import Image
+
+from fer_core import Engine, ImageError, annotate, read_image
+from fer_core.limits import MAX_IMAGES_PER_UPLOAD
+from fer_core.report import face_records, to_csv, to_json
+from ui.charts import probability_bars
+from ui.engine import Settings
+
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def escape_markdown(text: str) -> str:
+    """User text (file names) shown literally: no markdown, links or HTML from it."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", text)
+
+
+def safe_stem(name: str) -> str:
+    """A download file name from a user's file name: letters, digits, '-' and '_' only."""
+    stem = re.sub(r"[^A-Za-z0-9_-]+", "_", name.rsplit(".", 1)[0]).strip("_")
+    return stem[:60] or "image"
+
+
+def png_bytes(rgb) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def show_analysis(items: list[tuple[str, bytes]], engine: Engine, settings: Settings, key: str) -> None:
+    """Analyze each (name, bytes) and show it; a bad file gets a message and the others go on."""
+    if len(items) > MAX_IMAGES_PER_UPLOAD:
+        st.warning(f"{len(items)} images were given; the first {MAX_IMAGES_PER_UPLOAD} are analysed.")
+        items = items[:MAX_IMAGES_PER_UPLOAD]
+    progress = st.progress(0.0, text="Analysing…") if len(items) > 1 else None
+    all_records = []
+    for i, (name, data) in enumerate(items):
+        if progress:
+            progress.progress(i / len(items), text=f"Analysing image {i + 1} of {len(items)}…")
+        try:
+            rgb = read_image(data)
+            faces = engine.analyze(rgb, min_score=settings.min_score)
+        except ImageError as err:
+            st.warning(f"**{escape_markdown(name)}**: {escape_markdown(str(err))}", icon="⚠️")
+            continue
+        records = face_records(name, faces)
+        all_records += records
+        _show_image(name, rgb, faces, records, f"{key}-{i}")
+    if progress:
+        progress.empty()
+    if len(items) > 1 and all_records:
+        st.subheader("All faces")
+        st.dataframe(pd.DataFrame(all_records), hide_index=True)
+        _downloads(all_records, "all-faces", f"{key}-all")
+
+
+def _show_image(name: str, rgb, faces, records: list[dict], key: str) -> None:
+    st.subheader(escape_markdown(name))
+    if not faces:
+        st.info("No face was found in this image. Try a brighter, more frontal photo, or lower the minimum "
+                "face confidence in the sidebar.")
+        st.image(rgb, width="stretch")
+        return
+    annotated = annotate(rgb, faces, [f"{i + 1}: {f.label} {f.confidence:.0%}" for i, f in enumerate(faces)])
+    picture, details = st.columns([3, 2])
+    picture.image(annotated, width="stretch")
+    picture.download_button("Annotated image (PNG)", png_bytes(annotated), f"{safe_stem(name)}-annotated.png",
+                            "image/png", key=f"{key}-png", on_click="ignore")
+    with details:
+        for i, face in enumerate(faces):
+            st.markdown(f"**Face {i + 1}: {face.label}** ({face.confidence:.0%} sure)")
+            st.plotly_chart(probability_bars(face.probs, f"Face {i + 1}"), key=f"{key}-chart-{i}",
+                            config={"displayModeBar": False})
+    st.dataframe(pd.DataFrame(records), hide_index=True)
+    _downloads(records, safe_stem(name), key)
+
+
+def _downloads(records: list[dict], stem: str, key: str) -> None:
+    left, right = st.columns(2)
+    left.download_button("Results (CSV)", to_csv(records), f"{stem}-emotions.csv", "text/csv", key=f"{key}-csv",
+                         on_click="ignore")
+    right.download_button("Results (JSON)", to_json(records), f"{stem}-emotions.json", "application/json",
+                          key=f"{key}-json", on_click="ignore")
