@@ -76,7 +76,7 @@ def _show_image(name: str, rgb, faces, records: list[dict], key: str) -> None:
     with details:
         for i, face in enumerate(faces):
             st.markdown(f"**Face {i + 1}: {face.label}** ({face.confidence:.0%} sure)")
-            st.plotly_chart(probability_bars(face.probs, f"Face {i + 1}"), key=f"{key}-chart-{i}",
+            st.plotly_chart(probability_bars(face.probs, ""), key=f"{key}-chart-{i}",
                             config={"displayModeBar": False})
     st.dataframe(pd.DataFrame(records), hide_index=True)
     _downloads(records, safe_stem(name), key)
