@@ -1,0 +1,86 @@
+"""Each page's wiring through Streamlit's AppTest, in this process, with real photos."""
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from fer_core.labels import EMOTIONS
+from support import REPO, astronaut, encode, group_photo
+
+TIMEOUT = 120
+
+
+def open_page(page: str) -> AppTest:
+    app = AppTest.from_file(str(REPO / "streamlit_app.py"), default_timeout=TIMEOUT)
+    app.run()
+    if page != "home":
+        app.switch_page(f"pages/{page}.py").run()
+    assert not app.exception, app.exception
+    return app
+
+
+def texts(app) -> str:
+    return "\n".join(m.value for m in app.markdown) + "\n".join(e.value for e in (*app.warning, *app.info))
+
+
+def test_home_says_what_it_does_and_that_nothing_is_stored():
+    app = open_page("home")
+    assert "never stored" in texts(app)
+    assert "seven" in texts(app) and all(name in texts(app) for name in EMOTIONS)
+    assert app.sidebar.selectbox(key="detector").value == "auto"
+
+
+def test_upload_real_photos_and_a_broken_one():
+    app = open_page("upload")
+    app.file_uploader[0].set_value([("astronaut.jpg", encode(astronaut(), "JPEG"), "image/jpeg"),
+                                    ("broken.png", b"\x89PNG\r\n\x1a\n broken", "image/png"),
+                                    ("group.png", encode(group_photo()), "image/png")])
+    app.run()
+    assert not app.exception, app.exception
+    assert [s.value for s in app.subheader] == ["astronaut\\.jpg", "group\\.png", "All faces"]
+    assert any("broken\\.png" in w.value and "not an image" in w.value for w in app.warning)
+    faces = [m.value for m in app.markdown if m.value.startswith("**Face ")]
+    assert len(faces) == 7  # 1 + 6, the broken file in between lost nothing
+    table = app.dataframe[-1].value
+    assert len(table) == 7 and set(table["label"]) <= set(EMOTIONS)
+    labels = [b.label for b in app.get("download_button")]
+    assert labels.count("Annotated image (PNG)") == 2 and "Results (CSV)" in labels
+
+
+def test_upload_sample_button():
+    app = open_page("upload")
+    app.button(key="sample-astronaut.jpg").click().run()
+    assert any(m.value.startswith("**Face 1:") for m in app.markdown)
+
+
+def test_no_face_gets_a_friendly_message():
+    from support import no_face
+
+    app = open_page("upload")
+    app.file_uploader[0].set_value(("coffee.png", encode(no_face()), "image/png"))
+    app.run()
+    assert any("No face was found" in i.value for i in app.info)
+
+
+def test_snapshot():
+    app = open_page("snapshot")
+    app.camera_input[0].set_value(("snapshot.jpg", encode(astronaut(), "JPEG"), "image/jpeg"))
+    app.run()
+    assert not app.exception, app.exception
+    assert any(m.value.startswith("**Face 1:") for m in app.markdown)
+
+
+def test_dashboard_builds_its_figures_from_the_artifacts():
+    app = open_page("dashboard")
+    assert len(app.get("plotly_chart")) >= 5
+    assert [m.label for m in app.metric][:3] == ["Test accuracy", "With mirrored face", "Macro F1"]
+    app.toggle[0].set_value(False).run()
+    assert not app.exception
+
+
+@pytest.mark.parametrize("detector", ["haar", "yunet"])
+def test_detector_setting(detector, yunet_model, monkeypatch):
+    monkeypatch.setenv("FER_YUNET_MODEL", str(yunet_model))
+    app = open_page("upload")
+    app.session_state["detector"] = detector  # AppTest runs a page without the entry point's sidebar
+    app.file_uploader[0].set_value(("group.png", encode(group_photo()), "image/png")).run()
+    assert len([m for m in app.markdown if m.value.startswith("**Face ")]) == 6
+    assert not app.info  # no fallback note: the chosen detector ran

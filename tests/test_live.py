@@ -1,0 +1,61 @@
+"""LiveAnalyzer: the Live page's frame callback logic, on frames of a real face."""
+import numpy as np
+import pytest
+
+from fer_core import Engine
+from fer_core.live import LiveAnalyzer
+from support import astronaut, group_photo
+
+
+@pytest.fixture(scope="module")
+def engine(model_dir):
+    return Engine.load(model_dir, "haar")
+
+
+def moving_face_frames(n: int):
+    for i in range(n):
+        frame = np.full((480, 640, 3), 170, np.uint8)
+        x = 100 + 8 * i
+        frame[100:340, x:x + 230] = astronaut()[20:260, 110:340]
+        yield frame
+
+
+def test_a_moving_face_keeps_its_id_and_its_probabilities_are_smoothed(engine):
+    analyzer = LiveAnalyzer(engine, smoothing=0.6)
+    raw, smoothed = [], []
+    for frame in moving_face_frames(10):
+        annotated, readout = analyzer.process(frame)
+        assert annotated.shape == frame.shape and not np.array_equal(annotated, frame)
+        ((track_id, face),) = readout.faces
+        assert track_id == 1
+        raw.append(engine.analyze(frame)[0].probs)
+        smoothed.append(face.probs)
+    assert readout.fps > 0 and readout.error is None
+    # Smoothed probabilities move less from frame to frame than the raw ones.
+    assert np.abs(np.diff(smoothed, axis=0)).sum() < np.abs(np.diff(raw, axis=0)).sum()
+    np.testing.assert_allclose(np.sum(smoothed, axis=1), 1, atol=1e-5)
+
+
+def test_faces_get_distinct_ids_and_are_forgotten_when_gone(engine):
+    analyzer = LiveAnalyzer(engine, max_missed=2)
+    _, readout = analyzer.process(group_photo())
+    assert sorted(i for i, _ in readout.faces) == [1, 2, 3, 4, 5, 6]
+    empty = np.full((480, 640, 3), 170, np.uint8)
+    for _ in range(3):
+        _, readout = analyzer.process(empty)
+        assert readout.faces == []
+    _, readout = analyzer.process(group_photo())
+    assert min(i for i, _ in readout.faces) == 7  # old tracks expired, new ids given
+
+
+@pytest.mark.parametrize("frame", [np.zeros((1, 1, 3), np.uint8), np.zeros((48, 2000, 3), np.uint8),
+                                   np.zeros((480, 640), np.uint8), np.zeros((480, 640, 3), np.float32)])
+def test_frames_of_unusual_size_or_format(engine, frame):
+    annotated, readout = LiveAnalyzer(engine).process(frame)
+    assert readout.faces == [] and readout.error is None and annotated.shape[:2] == frame.shape[:2]
+
+
+def test_unreadable_frame_is_reported_not_raised(engine):
+    frame = np.zeros((480, 640, 2), np.uint8)
+    annotated, readout = LiveAnalyzer(engine).process(frame)
+    assert annotated is frame and "image array" in readout.error
