@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from fer_core.labels import FACE_SIZE
-from fer_core.limits import DETECTION_MAX_SIDE
+from fer_core.limits import DETECTION_MAX_SIDE, HAAR_MAX_SIDE
 
 YUNET_FILE = "face_detection_yunet_2023mar.onnx"
 YUNET_URL = ("https://github.com/opencv/opencv_zoo/raw/main/models/face_detection_yunet/" + YUNET_FILE)
@@ -65,7 +65,7 @@ class HaarDetector(FaceDetector):
 
     name = "haar"
 
-    def __init__(self, max_side: int = DETECTION_MAX_SIDE, min_neighbors: int = 5):
+    def __init__(self, max_side: int = HAAR_MAX_SIDE, min_neighbors: int = 5, scale_factor: float = 1.2):
         super().__init__(max_side)
         if not hasattr(cv2, "CascadeClassifier"):
             raise DetectorError("This OpenCV build has no Haar cascades (OpenCV 5); install "
@@ -74,12 +74,12 @@ class HaarDetector(FaceDetector):
         if self._cascade.empty():
             raise DetectorError(f"OpenCV's {HAAR_FILE} could not be loaded.")
         self.min_neighbors = min_neighbors
+        self.scale_factor = scale_factor
 
     def _detect(self, rgb):
         gray = cv2.equalizeHist(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))
-        min_side = max(20, min(gray.shape) // 20)
         boxes, _, weights = self._cascade.detectMultiScale3(
-            gray, scaleFactor=1.1, minNeighbors=self.min_neighbors, minSize=(min_side, min_side),
+            gray, scaleFactor=self.scale_factor, minNeighbors=self.min_neighbors, minSize=(20, 20),
             outputRejectLevels=True)
         # The last stage's weight is a margin, not a probability; a logistic maps it onto 0-1.
         return [(tuple(b), 1.0 / (1.0 + math.exp(-float(w)))) for b, w in zip(boxes, np.ravel(weights))]

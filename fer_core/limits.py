@@ -4,4 +4,5 @@ MAX_UPLOAD_MB = 20  # per file; .streamlit/config.toml's server.maxUploadSize ma
 MAX_IMAGES_PER_UPLOAD = 20
 MAX_IMAGE_PIXELS = 50_000_000  # decoded width x height; larger images are refused as likely bombs
 MAX_FACES_PER_IMAGE = 60  # the most confident faces are kept beyond that
-DETECTION_MAX_SIDE = 640  # faces are searched on a copy no larger than this
+DETECTION_MAX_SIDE = 640  # faces are searched on a copy no larger than this (YuNet)
+HAAR_MAX_SIDE = 320  # Haar's cost grows with pixels x scales: 320 px keeps it near 15 ms a frame

@@ -1,0 +1,115 @@
+"""Benchmark the engine on this machine against a naive baseline, in one run.
+
+    python -m fer_core.bench [--model models/NAME] [--yunet PATH] [--runs 200]
+
+Prints per-face classification latency (batch 1 and 8), then end-to-end latency and FPS for a
+640x480 frame with one face and with six faces, for each detector; then the naive baseline (Haar on
+the full frame + Keras ``model.predict`` per face) on the same frames, and the speed-up.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from fer_core.classifier import resolve_model_file
+from fer_core.engine import Engine
+from fer_core.faces import DetectorError, HaarDetector, crop_faces, find_yunet_model, to_gray
+from fer_core.imageio import read_image
+
+ASSETS = Path(__file__).resolve().parent.parent / "assets"
+
+
+def frames() -> dict[str, np.ndarray]:
+    """640x480 frames of real faces from assets/: one face, and six."""
+    one = cv2.resize(read_image(ASSETS / "astronaut.jpg"), (480, 480))
+    one_face = cv2.copyMakeBorder(one, 0, 0, 80, 80, cv2.BORDER_CONSTANT, value=(170, 170, 170))
+    return {"1 face": one_face, "6 faces": read_image(ASSETS / "six-faces.jpg")}
+
+
+def timed(fn, runs: int, warmup: int = 5) -> np.ndarray:
+    for _ in range(warmup):
+        fn()
+    times = np.empty(runs)
+    for i in range(runs):
+        start = time.perf_counter()
+        fn()
+        times[i] = (time.perf_counter() - start) * 1000
+    return times
+
+
+def row(name: str, ms: np.ndarray, per: int = 1) -> str:
+    """p50 and p95 of ``ms`` per item (a call handles ``per`` items), and items per second."""
+    p50, p95 = np.percentile(ms, 50) / per, np.percentile(ms, 95) / per
+    return f"{name:<44} p50 {p50:8.2f} ms   p95 {p95:8.2f} ms   {1000 / p50:8.1f} /s"
+
+
+class NaiveBaseline:
+    """What a first prototype does: Haar on the full frame, then Keras ``model.predict`` per face."""
+
+    def __init__(self, keras_path: Path):
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+        import keras
+
+        self.model = keras.models.load_model(keras_path, compile=False)
+        self.detector = HaarDetector(max_side=10_000)
+
+    def analyze(self, rgb: np.ndarray) -> list[np.ndarray]:
+        boxes = [d.box for d in self.detector.detect(rgb)]
+        crops = crop_faces(to_gray(rgb), boxes)
+        return [self.model.predict(face[None, :, :, None].astype(np.float32), verbose=0)[0] for face in crops]
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m fer_core.bench", description=__doc__.split("\n")[0])
+    p.add_argument("--model", help="model folder (default: the shipped model)")
+    p.add_argument("--yunet", help="YuNet .onnx (default: $FER_YUNET_MODEL or the cache)")
+    p.add_argument("--runs", type=int, default=200)
+    args = p.parse_args(argv)
+
+    print(f"machine: {os.cpu_count()} CPU cores; model: {resolve_model_file(args.model)}")
+    engine = Engine.load(args.model, "haar")
+    faces = engine.analyze(frames()["1 face"])
+    face = crop_faces(to_gray(frames()["1 face"]), [faces[0].box])
+    print("\nclassification (per face)")
+    print(row("batch 1", timed(lambda: engine.classify(face), args.runs)))
+    eight = np.repeat(face, 8, axis=0)
+    print(row("batch 8, per face", timed(lambda: engine.classify(eight), args.runs), per=8))
+
+    engines = {"haar": engine}
+    try:
+        engines["yunet"] = Engine.load(args.model, "yunet", yunet_model=find_yunet_model(args.yunet))
+    except DetectorError as err:
+        print(f"\n(YuNet skipped: {err})")
+    print("\nend to end, 640x480 frame (read, detect, crop, classify)")
+    results = {}
+    for detector, eng in engines.items():
+        for name, frame in frames().items():
+            found = len(eng.analyze(frame))
+            ms = timed(lambda: eng.analyze(frame), args.runs)
+            results[detector, name] = ms
+            print(row(f"{detector}, {name} ({found} found)", ms))
+
+    keras_path = resolve_model_file(args.model).with_suffix(".keras")
+    try:
+        baseline = NaiveBaseline(keras_path)
+    except ImportError:
+        print("\n(naive baseline skipped: it needs TensorFlow, from requirements-dev.txt)")
+        return 0
+    print("\nnaive baseline: Haar on the full frame + Keras model.predict per face")
+    for name, frame in frames().items():
+        ms = timed(lambda: baseline.analyze(frame), max(20, args.runs // 10))
+        print(row(f"baseline, {name}", ms))
+        for detector in engines:
+            ratio = np.percentile(ms, 50) / np.percentile(results[detector, name], 50)
+            print(f"    {detector} engine is {ratio:.1f}x faster (p50)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
