@@ -2,6 +2,7 @@
 import streamlit as st
 
 from ui.engine import sidebar_settings
+from ui.navigation import mark_entrypoint
 
 st.set_page_config(page_title="Emotion reader", page_icon=":material/mood:", layout="wide")
 
@@ -13,4 +14,5 @@ pages = st.navigation([
     st.Page("pages/dashboard.py", title="Dashboard", icon=":material/monitoring:", url_path="dashboard"),
 ])
 sidebar_settings()
+mark_entrypoint()
 pages.run()

@@ -2,6 +2,9 @@ import streamlit as st
 
 from fer_core.artifacts import load_artifacts
 from ui.charts import class_counts, confusion_heatmap, per_class_metrics, training_curves
+from ui.navigation import require_entrypoint
+
+require_entrypoint()
 
 st.title("Model dashboard")
 artifacts = load_artifacts()

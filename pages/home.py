@@ -2,6 +2,9 @@ import streamlit as st
 
 from fer_core import EMOTIONS
 from fer_core.artifacts import load_artifacts
+from ui.navigation import require_entrypoint
+
+require_entrypoint()
 
 st.title("What does this face feel?")
 st.markdown(

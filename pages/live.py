@@ -11,9 +11,13 @@ from fer_core import EMOTIONS
 from fer_core.live import LiveAnalyzer
 from ui.charts import probability_timeline
 from ui.engine import current_settings, get_engine
+from ui.navigation import require_entrypoint
 from ui.webrtc import rtc_configuration
 
+require_entrypoint()
+
 HISTORY_SECONDS = 10
+CONNECT_SECONDS = 15
 
 st.title("Live")
 settings = current_settings()
@@ -56,7 +60,13 @@ with video:
 with side:
     status = st.empty()
     timeline = st.empty()
-    if not context.state.playing:
+    if context.state.signalling and not context.state.playing:
+        status.info("Connecting the video…")
+        time.sleep(CONNECT_SECONDS)  # a successful connection reruns the page before this ends
+        status.error("The video connection could not be made. The network between your browser and this app "
+                     "may need a TURN server (see “Video does not start?”). Meanwhile, the Snapshot page works "
+                     "without one.")
+    elif not context.state.playing:
         status.info("Press START to read emotions live from your camera.")
 
 history: deque = deque()

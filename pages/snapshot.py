@@ -1,7 +1,10 @@
 import streamlit as st
 
 from ui.engine import current_settings, get_engine
+from ui.navigation import require_entrypoint
 from ui.results import show_analysis
+
+require_entrypoint()
 
 st.title("Snapshot")
 engine = get_engine(current_settings())

@@ -4,7 +4,10 @@ import streamlit as st
 
 from fer_core.limits import MAX_IMAGES_PER_UPLOAD, MAX_UPLOAD_MB
 from ui.engine import current_settings, get_engine
+from ui.navigation import require_entrypoint
 from ui.results import show_analysis
+
+require_entrypoint()
 
 SAMPLES = sorted((Path(__file__).resolve().parent.parent / "assets").glob("*.jpg"))
 

@@ -73,9 +73,10 @@ def write_face_video(path: Path, seconds: float = 4, fps: int = 15) -> Path:
     return path
 
 
-def launch_chromium(playwright, video: Path):
+def launch_chromium(playwright, video: Path | None):
+    """Headless Chromium whose camera shows ``video``; with None, a camera that the user refuses."""
+    camera = (["--use-fake-ui-for-media-stream", f"--use-file-for-fake-video-capture={video}"] if video else [])
     return playwright.chromium.launch(
         executable_path=CHROMIUM, headless=True,
         args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-              "--disable-component-update", "--disable-sync", "--use-fake-device-for-media-stream",
-              "--use-fake-ui-for-media-stream", f"--use-file-for-fake-video-capture={video}"])
+              "--disable-component-update", "--disable-sync", "--use-fake-device-for-media-stream", *camera])

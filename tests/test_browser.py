@@ -5,7 +5,7 @@ import urllib.request
 
 import pytest
 
-from browser import SCREENSHOTS, launch_chromium, streamlit_server, write_face_video
+from browser import SCREENSHOTS, app_env, launch_chromium, streamlit_server, write_face_video
 from support import REPO
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -21,12 +21,17 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory):
+def playwright():
+    with playwright_api.sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def browser(playwright, tmp_path_factory):
     video = write_face_video(tmp_path_factory.mktemp("camera") / "face.y4m")
-    with playwright_api.sync_playwright() as playwright:
-        chromium = launch_chromium(playwright, video)
-        yield chromium
-        chromium.close()
+    chromium = launch_chromium(playwright, video)
+    yield chromium
+    chromium.close()
 
 
 @pytest.fixture
@@ -44,6 +49,7 @@ def shot(page, name):
 
 def upload_photo(page, url):
     page.goto(url + "/upload")
+    page.get_by_text("Face detector").wait_for()  # the app's sidebar, even on a deep link to a fresh server
     page.locator("input[type=file]").set_input_files(str(REPO / "assets" / "astronaut.jpg"))
     page.get_by_text("Face 1: happy").wait_for()
     page.locator(".js-plotly-plot").first.wait_for()
@@ -60,10 +66,18 @@ def snapshot_photo(page, url):
     page.get_by_text("Face 1:").wait_for()
 
 
+def click_start(page, url):
+    page.goto(url + "/live")
+    component = page.frame_locator("iframe[title*=webrtc]")
+    component.get_by_role("button", name="START").wait_for()
+    time.sleep(1)  # the component wires its handlers after drawing the button
+    component.get_by_role("button", name="START").click()
+    component.get_by_role("button", name="STOP").wait_for()
+
+
 def start_live(page, url) -> float:
     """START the stream; returns the frames per second the page reports after a few seconds."""
-    page.goto(url + "/live")
-    page.frame_locator("iframe[title*=webrtc]").get_by_role("button", name="START").click()
+    click_start(page, url)
     page.get_by_text("Face #1").first.wait_for()
     time.sleep(4)
     readout = page.get_by_text("frames per second").inner_text()
@@ -124,3 +138,89 @@ def test_pages_in_any_order_in_one_session(server, page):
     page.get_by_text("never stored").wait_for()
     assert process.poll() is None
     assert urllib.request.urlopen(url + "/_stcore/health").read() == b"ok"
+
+
+def video_has_overlay(page, label: str) -> bool:
+    """Whether the video shown in the page holds pixels of ``label``'s box colour: the overlay is drawn."""
+    from fer_core.annotate import EMOTION_COLORS
+
+    frame = page.frame_locator("iframe[title*=webrtc]").locator("video").first.element_handle()
+    return frame.evaluate(
+        """(video, color) => {
+            const canvas = document.createElement('canvas');
+            canvas.width = video.videoWidth; canvas.height = video.videoHeight;
+            const ctx = canvas.getContext('2d');
+            ctx.drawImage(video, 0, 0);
+            const data = ctx.getImageData(0, 0, canvas.width, canvas.height).data;
+            let hits = 0;
+            for (let i = 0; i < data.length; i += 4) {
+                if (Math.abs(data[i] - color[0]) + Math.abs(data[i + 1] - color[1]) + Math.abs(data[i + 2] - color[2]) < 60) hits++;
+            }
+            return hits > 200;
+        }""", list(EMOTION_COLORS[label]))
+
+
+def test_three_live_sessions_at_once(server, browser):
+    url = server[0]
+    contexts = [browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in range(3)]
+    pages = [c.new_page() for c in contexts]
+    try:
+        for page in pages:
+            page.set_default_timeout(TIMEOUT_MS)
+            click_start(page, url)
+        for i, page in enumerate(pages):
+            try:
+                page.get_by_text("Face #1").first.wait_for()
+            except Exception:
+                for j, p in enumerate(pages):
+                    shot(p, f"live-failed-{j}")
+                raise
+        time.sleep(5)
+        for i, page in enumerate(pages):
+            readout = page.get_by_text("frames per second").inner_text()
+            print(f"\nsession {i + 1} of 3: {readout}")
+            assert float(readout.split()[0]) > 1
+            label = page.get_by_text("Face #1:").first.inner_text().split(":")[1].split()[0]
+            assert video_has_overlay(page, label)
+            shot(page, f"live-{i + 1}-of-3")
+    finally:
+        for context in contexts:
+            context.close()
+    assert server[1].poll() is None
+
+
+@pytest.fixture(scope="module")
+def no_camera_browser(playwright):
+    """Chromium with a fake camera but no automatic consent: camera access is refused."""
+    chromium = launch_chromium(playwright, video=None)
+    yield chromium
+    chromium.close()
+
+
+def test_camera_refused(server, no_camera_browser):
+    page = no_camera_browser.new_context().new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    page.goto(server[0] + "/snapshot")
+    page.get_by_text("allow camera access for this site").wait_for()
+    page.goto(server[0] + "/live")
+    page.frame_locator("iframe[title*=webrtc]").get_by_role("button", name="START").wait_for()
+    time.sleep(1)
+    page.frame_locator("iframe[title*=webrtc]").get_by_role("button", name="START").click()
+    page.frame_locator("iframe[title*=webrtc]").get_by_text("NotAllowedError", exact=False).wait_for()
+    page.get_by_text("Video does not start?").wait_for()
+    shot(page, "live-camera-refused")
+    page.context.close()
+
+
+def test_turn_server_unreachable(browser, tmp_path):
+    env = {**app_env(), "FER_ICE_SERVERS": '[{"urls": ["turn:127.0.0.1:9"], "username": "u", "credential": "p"}]',
+           "FER_ICE_TRANSPORT_POLICY": "relay"}
+    with streamlit_server(tmp_path / "streamlit.log", env) as (url, process, _):
+        page = browser.new_context().new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        click_start(page, url)
+        page.get_by_text("The video connection could not be made").wait_for()
+        assert "Snapshot page works" in page.get_by_text("The video connection could not be made").inner_text()
+        shot(page, "live-turn-unreachable")
+        page.context.close()
+        assert process.poll() is None

@@ -95,6 +95,24 @@ def test_shipped_model_reads_a_smile():
     assert face.label == "happy" and face.confidence > 0.5
 
 
+WRONG_CONTRACT = """
+import sys, keras
+from fer_core.export import export_tflite
+inputs = keras.Input((32, 32, 3))
+outputs = keras.layers.Dense(5, activation="softmax")(keras.layers.Flatten()(inputs))
+keras.Model(inputs, outputs).save(sys.argv[1])
+export_tflite(sys.argv[1])
+"""
+
+
+def test_model_that_breaks_the_contract(tmp_path):
+    result = subprocess.run([sys.executable, "-c", WRONG_CONTRACT, str(tmp_path / "rgb32.keras")], cwd=REPO,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    with pytest.raises(ModelError, match="the contract is N x 48 x 48 x 1 float32"):
+        EmotionClassifier(tmp_path / "rgb32.tflite")
+
+
 def test_model_errors(tmp_path):
     with pytest.raises(ModelError, match="No model file"):
         EmotionClassifier(tmp_path / "missing.tflite")

@@ -20,17 +20,22 @@ class Settings:
 
 
 @st.cache_resource(show_spinner="Loading the emotion model…")
-def _load_engine(detector: str) -> Engine:
-    # YuNet may be fetched once from its official URL (checked by SHA-256) unless FER_YUNET_DOWNLOAD=0.
-    return Engine.load(detector=detector, download=os.environ.get("FER_YUNET_DOWNLOAD", "1") == "1")
+def _load_engine(model: str | None, detector: str, yunet_model: str | None, download: bool) -> Engine:
+    return Engine.load(model, detector, yunet_model=yunet_model, download=download)
 
 
 def get_engine(settings: Settings) -> Engine:
-    """The shared engine for these settings; stops the page with a clear message if it cannot load."""
+    """The shared engine for these settings; stops the page with a clear message if it cannot load.
+
+    FER_MODEL names another model folder; FER_YUNET_MODEL a YuNet file; FER_YUNET_DOWNLOAD=0 forbids
+    fetching YuNet from its official URL (checked by SHA-256). Failures are not cached: a fix is picked up.
+    """
     try:
-        engine = _load_engine(settings.detector)
+        engine = _load_engine(os.environ.get("FER_MODEL"), settings.detector, os.environ.get("FER_YUNET_MODEL"),
+                              os.environ.get("FER_YUNET_DOWNLOAD", "1") == "1")
     except ModelError as err:
-        st.error(f"The emotion model could not be loaded: {err} Reinstall the app from a fresh copy.")
+        st.error(f"The emotion model could not be loaded. {err} Reinstall the app from a fresh copy of the "
+                 "repository, or point FER_MODEL at a model folder.")
         st.stop()
     except DetectorError as err:
         st.error(f"The face detector could not be loaded: {err} Choose another detector in the sidebar.")
