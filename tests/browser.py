@@ -31,14 +31,14 @@ def app_env() -> dict:
 
 
 @contextmanager
-def streamlit_server(log_path: Path, env: dict | None = None):
+def streamlit_server(log_path: Path, env: dict | None = None, extra_args: tuple[str, ...] = ()):
     """``streamlit run streamlit_app.py`` on a free port; yields (url, process, start time)."""
     port = free_port()
     started = time.perf_counter()
     with open(log_path, "w") as log:
         process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.port", str(port),
-             "--server.headless", "true", "--server.fileWatcherType", "none"],
+             "--server.headless", "true", "--server.fileWatcherType", "none", *extra_args],
             cwd=REPO, env=env or app_env(), stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
         try:
