@@ -173,12 +173,13 @@ Reproduce: `python -m fer_core.evaluate --data PATH/fer2013.npz --model models/{
 
 
 def export_and_evaluate(out: Path, data: Fer2013, training: dict) -> dict:
-    """After training: best epoch -> model.keras + model.tflite, then metrics.json and class_counts.json."""
-    import shutil
+    """After training: the best epoch -> model.keras (float32, no optimizer state) + model.tflite, then
+    metrics.json, class_counts.json and model.md."""
+    import keras
 
-    from fer_core.export import export_tflite
+    from fer_core.export import as_float32, export_tflite
 
-    shutil.copyfile(out / "best.keras", out / "model.keras")
+    as_float32(keras.models.load_model(out / "best.keras", compile=False)).save(out / "model.keras")
     export_tflite(out / "model.keras", out / TFLITE_FILE)
     metrics = evaluate(out, data, training)
     write_artifacts(out, data, metrics)

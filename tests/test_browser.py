@@ -2,6 +2,7 @@
 showing a real face. Screenshots of every page land in test-output/."""
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -93,6 +94,11 @@ def test_upload(server, page):
     upload_photo(page, url)
     print(f"\n`streamlit run` to first annotated result: {time.perf_counter() - started:.1f} s")
     assert page.get_by_role("button", name="Annotated image (PNG)").is_visible()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Results (CSV)").first.click()
+    assert download.value.suggested_filename == "astronaut-emotions.csv"
+    header, row = Path(download.value.path()).read_text().splitlines()
+    assert header.startswith("image,face,x,y,w,h,score,label") and row.startswith("astronaut.jpg,1,")
     shot(page, "upload")
 
 
