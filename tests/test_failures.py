@@ -6,12 +6,16 @@ from support import astronaut, encode
 from test_app import open_page
 
 
+def file_with(path, content: bytes | None):
+    """``path`` holding ``content``, or no file at all for None."""
+    if content is not None:
+        path.write_bytes(content)
+    return str(path)
+
+
 @pytest.mark.parametrize("content", [None, b"", b"\x00" * 4096, b"TFL3 but not really a model"])
 def test_missing_or_corrupt_model(content, tmp_path, monkeypatch):
-    model = tmp_path / "model.tflite"
-    if content is not None:
-        model.write_bytes(content)
-    monkeypatch.setenv("FER_MODEL", str(model))
+    monkeypatch.setenv("FER_MODEL", file_with(tmp_path / "model.tflite", content))
     app = open_page("upload")
     (error,) = app.error
     assert "The emotion model could not be loaded" in error.value
@@ -21,10 +25,7 @@ def test_missing_or_corrupt_model(content, tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("content", [None, b"not an onnx file"])
 def test_missing_or_corrupt_yunet_falls_back_to_haar(content, tmp_path, monkeypatch):
-    yunet = tmp_path / "yunet.onnx"
-    if content is not None:
-        yunet.write_bytes(content)
-    monkeypatch.setenv("FER_YUNET_MODEL", str(yunet))
+    monkeypatch.setenv("FER_YUNET_MODEL", file_with(tmp_path / "yunet.onnx", content))
     app = open_page("upload")
     assert any("Haar detector is used" in note.value for note in app.info)
     app.file_uploader[0].set_value(("astronaut.jpg", encode(astronaut(), "JPEG"), "image/jpeg")).run()
@@ -32,8 +33,7 @@ def test_missing_or_corrupt_yunet_falls_back_to_haar(content, tmp_path, monkeypa
 
 
 def test_yunet_asked_for_by_name_but_broken(tmp_path, monkeypatch):
-    (tmp_path / "yunet.onnx").write_bytes(b"broken")
-    monkeypatch.setenv("FER_YUNET_MODEL", str(tmp_path / "yunet.onnx"))
+    monkeypatch.setenv("FER_YUNET_MODEL", file_with(tmp_path / "yunet.onnx", b"broken"))
     app = open_page("upload")
     app.session_state["detector"] = "yunet"
     app.run()

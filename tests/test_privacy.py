@@ -11,7 +11,7 @@ from PIL import PngImagePlugin
 
 from browser import app_env, launch_chromium, streamlit_server, write_face_video
 from support import REPO, astronaut, encode
-from test_browser import click_start, playwright, snapshot_photo  # noqa: F401  (fixture)
+from test_browser import LIVE_FACE, click_start, playwright, snapshot_photo  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.browser
 RUNNER_FILES = {".git", "__pycache__", ".pytest_cache", ".hypothesis", "test-output"}  # the test runner's own
@@ -54,7 +54,7 @@ def test_nothing_stored_nothing_logged(playwright, tmp_path):  # noqa: F811
         page.get_by_text("Face 1:").wait_for()
         snapshot_photo(page, url)
         click_start(page, url)
-        page.get_by_text("Face #1").first.wait_for()
+        page.get_by_text(LIVE_FACE).first.wait_for()
         time.sleep(3)
         chromium.close()
         after = files_under(REPO, server_tmp, server_home)
