@@ -92,9 +92,11 @@ def stop_live(page):
 
 
 def test_upload(server, page):
-    url, _, started = server
+    url, process, started = server
     upload_photo(page, url)
     print(f"\n`streamlit run` to first annotated result: {time.perf_counter() - started:.1f} s")
+    rss = next(line for line in open(f"/proc/{process.pid}/status") if line.startswith("VmRSS"))
+    print(f"server resident memory with the model loaded: {int(rss.split()[1]) / 1024:.0f} MiB")
     assert page.get_by_role("button", name="Annotated image (PNG)").is_visible()
     with page.expect_download() as download:
         page.get_by_role("button", name="Results (CSV)").first.click()

@@ -70,3 +70,40 @@ def test_missing_or_corrupt_yunet_file(tmp_path):
         make_detector("yunet", broken)
     detector, note = make_detector("auto", broken)
     assert detector.name == "haar" and "damaged" in note
+
+
+class FakeResponse:
+    """What urllib returns, serving bytes from memory: the download path runs with no network."""
+
+    def __init__(self, payload: bytes):
+        self.payload = payload
+
+    def read(self, limit: int) -> bytes:
+        return self.payload[:limit]
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def test_download_is_checked_by_sha256(yunet_model, monkeypatch, tmp_path):
+    import urllib.request
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    monkeypatch.delenv("FER_YUNET_MODEL", raising=False)
+    requested = []
+    monkeypatch.setattr(urllib.request, "urlopen", lambda url, timeout: requested.append(url) or
+                        FakeResponse(b"tampered" + yunet_model.read_bytes()))
+    with pytest.raises(DetectorError, match="SHA-256"):
+        find_yunet_model(download=True)
+    assert not (tmp_path / "fer_core").exists() or not any((tmp_path / "fer_core").iterdir())
+    monkeypatch.setattr(urllib.request, "urlopen", lambda url, timeout: FakeResponse(yunet_model.read_bytes()))
+    path = find_yunet_model(download=True)
+    assert path == tmp_path / "fer_core" / "face_detection_yunet_2023mar.onnx"
+    assert YuNetDetector(path).detect(astronaut())
+    assert requested == ["https://github.com/opencv/opencv_zoo/raw/main/models/face_detection_yunet/"
+                         "face_detection_yunet_2023mar.onnx"]
+    monkeypatch.setattr(urllib.request, "urlopen", lambda url, timeout: (_ for _ in ()).throw(OSError("offline")))
+    assert find_yunet_model(download=True) == path  # cached: no second download
