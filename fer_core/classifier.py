@@ -6,7 +6,7 @@ TensorFlow loaded before aiortc (which streamlit-webrtc loads) kills the process
 from __future__ import annotations
 
 import os
-import threading
+import queue
 from pathlib import Path
 
 import numpy as np
@@ -44,32 +44,47 @@ def resolve_model_file(model: str | os.PathLike | None) -> Path:
     return path
 
 
+class _Runner:
+    """One LiteRT interpreter and the batch size its tensors are allocated for."""
+
+    def __init__(self, content: bytes, num_threads: int, path: Path):
+        from ai_edge_litert.interpreter import Interpreter
+
+        try:
+            self.interpreter = Interpreter(model_content=content, num_threads=num_threads)
+            self.interpreter.allocate_tensors()
+        except (ValueError, RuntimeError) as err:
+            raise ModelError(f"The model file {path} is damaged or not a LiteRT model.") from err
+        self.input = self.interpreter.get_input_details()[0]
+        self.output = self.interpreter.get_output_details()[0]
+        self.batch = int(self.input["shape"][0])
+
+    def run(self, faces: np.ndarray) -> np.ndarray:
+        if self.batch != len(faces):
+            self.interpreter.resize_tensor_input(self.input["index"], [len(faces), FACE_SIZE, FACE_SIZE, 1])
+            self.interpreter.allocate_tensors()
+            self.batch = len(faces)
+        self.interpreter.set_tensor(self.input["index"], faces.astype(np.float32)[..., None])
+        self.interpreter.invoke()
+        return self.interpreter.get_tensor(self.output["index"]).copy()
+
+
 class EmotionClassifier:
-    """Thread-safe: one interpreter per thread, since a LiteRT interpreter holds per-call buffers."""
+    """Thread-safe. A LiteRT interpreter holds per-call buffers, so each call borrows one from a pool, and
+    the pool grows to the number of calls that ever ran at once (Streamlit runs each rerun in a new thread,
+    so per-thread interpreters would be rebuilt on every rerun)."""
 
     def __init__(self, model: str | os.PathLike | None = None, num_threads: int | None = None):
         self.path = resolve_model_file(model)
         self._content = self.path.read_bytes()
         self._num_threads = num_threads or min(2, os.cpu_count() or 1)
-        self._local = threading.local()
-        self._check_contract(self._interpreter())
+        self._idle: queue.SimpleQueue[_Runner] = queue.SimpleQueue()
+        runner = _Runner(self._content, self._num_threads, self.path)
+        self._check_contract(runner)
+        self._idle.put(runner)
 
-    def _interpreter(self):
-        interpreter = getattr(self._local, "interpreter", None)
-        if interpreter is None:
-            from ai_edge_litert.interpreter import Interpreter
-
-            try:
-                interpreter = Interpreter(model_content=self._content, num_threads=self._num_threads)
-                interpreter.allocate_tensors()
-            except (ValueError, RuntimeError) as err:
-                raise ModelError(f"The model file {self.path} is damaged or not a LiteRT model.") from err
-            self._local.interpreter = interpreter
-            self._local.batch = interpreter.get_input_details()[0]["shape"][0]
-        return interpreter
-
-    def _check_contract(self, interpreter) -> None:
-        inp, out = interpreter.get_input_details()[0], interpreter.get_output_details()[0]
+    def _check_contract(self, runner: _Runner) -> None:
+        inp, out = runner.input, runner.output
         if list(inp["shape"][1:]) != [FACE_SIZE, FACE_SIZE, 1] or inp["dtype"] != np.float32:
             raise ModelError(f"{self.path} takes {inp['shape'].tolist()} {inp['dtype'].__name__}; the contract "
                              f"is N x {FACE_SIZE} x {FACE_SIZE} x 1 float32.")
@@ -85,12 +100,11 @@ class EmotionClassifier:
             raise ValueError(f"faces must be N x {FACE_SIZE} x {FACE_SIZE}; got {faces.shape}")
         if len(faces) == 0:
             return np.zeros((0, len(EMOTIONS)), np.float32)
-        interpreter = self._interpreter()
-        inp, out = interpreter.get_input_details()[0], interpreter.get_output_details()[0]
-        if self._local.batch != len(faces):
-            interpreter.resize_tensor_input(inp["index"], [len(faces), FACE_SIZE, FACE_SIZE, 1])
-            interpreter.allocate_tensors()
-            self._local.batch = len(faces)
-        interpreter.set_tensor(inp["index"], faces.astype(np.float32)[..., None])
-        interpreter.invoke()
-        return interpreter.get_tensor(out["index"]).copy()
+        try:
+            runner = self._idle.get_nowait()
+        except queue.Empty:
+            runner = _Runner(self._content, self._num_threads, self.path)
+        try:
+            return runner.run(faces)
+        finally:
+            self._idle.put(runner)
