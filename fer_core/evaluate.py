@@ -40,11 +40,14 @@ def classification_report(cm: np.ndarray) -> dict:
     return {"accuracy": float(tp.sum() / cm.sum()), "macro_f1": float(f1.mean()), "per_class": per_class}
 
 
-def predict_with_tta(classifier: EmotionClassifier, x: np.ndarray, batch: int = 256) -> tuple[np.ndarray, np.ndarray]:
+def predict_all(classifier: EmotionClassifier, x: np.ndarray, batch: int = 256) -> np.ndarray:
+    return np.concatenate([classifier.predict(x[i:i + batch]) for i in range(0, len(x), batch)])
+
+
+def predict_with_tta(classifier: EmotionClassifier, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Plain probabilities, and probabilities averaged with the horizontally flipped face."""
-    plain = np.concatenate([classifier.predict(x[i:i + batch]) for i in range(0, len(x), batch)])
-    flipped = np.concatenate([classifier.predict(x[i:i + batch, :, ::-1]) for i in range(0, len(x), batch)])
-    return plain, (plain + flipped) / 2
+    plain = predict_all(classifier, x)
+    return plain, (plain + predict_all(classifier, x[:, :, ::-1])) / 2
 
 
 def face_latency_ms(classifier: EmotionClassifier, faces: np.ndarray, runs: int = 300) -> dict:
@@ -78,7 +81,7 @@ def evaluate(model_dir: Path, data: Fer2013, training: dict | None = None) -> di
         "per_class": report["per_class"],
         "confusion_matrix": {"classes": list(EMOTIONS), "rows": "true", "columns": "predicted",
                              "counts": cm.tolist()},
-        "val_accuracy": float((predict_with_tta(classifier, x_val)[0].argmax(1) == y_val).mean()) if len(y_val) else None,
+        "val_accuracy": float((predict_all(classifier, x_val).argmax(1) == y_val).mean()) if len(y_val) else None,
         "file_bytes": {f.name: f.stat().st_size for f in sorted(model_dir.glob("model.*"))},
         "latency_ms_per_face": face_latency_ms(classifier, x_test),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores",
