@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -13,16 +12,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from support import REPO, YUNET_MODEL, astronaut
+from support import REPO, YUNET_MODEL, astronaut, free_port
 
 CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = REPO / "test-output"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def app_env() -> dict:

@@ -8,7 +8,7 @@ import pytest
 from fer_core.classifier import EmotionClassifier
 from fer_core.data import find_default_data, load_fer2013
 from fer_core.evaluate import TEST_SPLIT, predict_all
-from support import run_module, tiny_fer2013
+from support import free_port, run_module, tiny_fer2013
 from test_data import write_csv, write_folders
 
 pytestmark = pytest.mark.slow
@@ -62,6 +62,15 @@ def test_mirrored_strategy_on_two_cpu_devices(tiny_npz, tmp_path):
                         "--distribute", "mirrored", "--cpu-devices", "2")
     assert result.returncode == 0, result.stderr[-3000:]
     assert "training on 2 replica(s)" in result.stderr
+
+
+def test_multiworker_strategy_with_one_local_worker(tiny_npz, tmp_path, monkeypatch):
+    cluster = {"cluster": {"worker": [f"localhost:{free_port()}"]}, "task": {"type": "worker", "index": 0}}
+    monkeypatch.setenv("TF_CONFIG", json.dumps(cluster))
+    result = run_module("fer_core.train", "--data", tiny_npz, "--out", tmp_path, *TINY, "--no-export",
+                        "--distribute", "multiworker")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "training on 1 replica(s)" in result.stderr and len(read_history(tmp_path)) == 1
 
 
 def test_evaluate_reproduces_metrics_json(tiny_model, tiny_npz):
