@@ -20,16 +20,23 @@ class ModelArtifacts:
     model_card: str | None
 
 
+def _read(path: Path, parse):
+    try:
+        return parse(path)
+    except (OSError, ValueError):
+        return None
+
+
+def _read_json(path: Path):
+    return json.loads(path.read_text())
+
+
+def read_metrics(folder: str | os.PathLike) -> dict | None:
+    """A model folder's metrics.json, or None if it has none (or a broken one)."""
+    return _read(Path(folder) / "metrics.json", _read_json)
+
+
 def load_artifacts(folder: str | os.PathLike | None = None) -> ModelArtifacts:
     folder = default_model_dir() if folder is None else Path(folder)
-
-    def read(name, parse):
-        try:
-            return parse(folder / name)
-        except (OSError, ValueError):
-            return None
-
-    return ModelArtifacts(folder, read("metrics.json", lambda p: json.loads(p.read_text())),
-                          read("history.csv", pd.read_csv),
-                          read("class_counts.json", lambda p: json.loads(p.read_text())),
-                          read("model.md", Path.read_text))
+    return ModelArtifacts(folder, read_metrics(folder), _read(folder / "history.csv", pd.read_csv),
+                          _read(folder / "class_counts.json", _read_json), _read(folder / "model.md", Path.read_text))

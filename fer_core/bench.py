@@ -74,8 +74,9 @@ def main(argv=None) -> int:
 
     print(f"machine: {os.cpu_count()} CPU cores; model: {resolve_model_file(args.model)}")
     engine = Engine.load(args.model, "haar")
-    faces = engine.analyze(frames()["1 face"])
-    face = crop_faces(to_gray(frames()["1 face"]), [faces[0].box])
+    test_frames = frames()
+    faces = engine.analyze(test_frames["1 face"])
+    face = crop_faces(to_gray(test_frames["1 face"]), [faces[0].box])
     print("\nclassification (per face)")
     print(row("batch 1", timed(lambda: engine.classify(face), args.runs)))
     eight = np.repeat(face, 8, axis=0)
@@ -89,7 +90,7 @@ def main(argv=None) -> int:
     print("\nend to end, 640x480 frame (read, detect, crop, classify)")
     results = {}
     for detector, eng in engines.items():
-        for name, frame in frames().items():
+        for name, frame in test_frames.items():
             found = len(eng.analyze(frame))
             ms = timed(lambda: eng.analyze(frame), args.runs)
             results[detector, name] = ms
@@ -102,7 +103,7 @@ def main(argv=None) -> int:
         print("\n(naive baseline skipped: it needs TensorFlow, from requirements-dev.txt)")
         return 0
     print("\nnaive baseline: Haar on the full frame + Keras model.predict per face")
-    for name, frame in frames().items():
+    for name, frame in test_frames.items():
         ms = timed(lambda: baseline.analyze(frame), max(20, args.runs // 10))
         print(row(f"baseline, {name}", ms))
         for detector in engines:

@@ -32,7 +32,7 @@ class Engine:
     """Detect faces, crop them like FER2013, classify all faces of an image in one batch.
 
     Safe to share between threads (Streamlit sessions, video callbacks): the detector locks around
-    OpenCV's stateful call and the classifier keeps one interpreter per thread.
+    OpenCV's stateful call and the classifier lends each call an interpreter from its pool.
     """
 
     def __init__(self, classifier: EmotionClassifier, detector: FaceDetector, note: str | None = None):
@@ -50,10 +50,6 @@ class Engine:
         """
         face_detector, note = make_detector(detector, yunet_model, download)
         return cls(EmotionClassifier(model), face_detector, note)
-
-    @property
-    def detector_name(self) -> str:
-        return self.detector.name
 
     def classify(self, faces: np.ndarray) -> np.ndarray:
         """Already-cropped faces, uint8 (N, 48, 48) -> (N, 7) probabilities."""

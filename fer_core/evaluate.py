@@ -12,11 +12,12 @@ import json
 import os
 import platform
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
+from fer_core.artifacts import read_metrics
+from fer_core.bench import timed
 from fer_core.classifier import TFLITE_FILE, EmotionClassifier
 from fer_core.data import Fer2013, load_fer2013
 from fer_core.labels import EMOTIONS
@@ -50,14 +51,9 @@ def predict_with_tta(classifier: EmotionClassifier, x: np.ndarray) -> tuple[np.n
     return plain, (plain + predict_all(classifier, x[:, :, ::-1])) / 2
 
 
-def face_latency_ms(classifier: EmotionClassifier, faces: np.ndarray, runs: int = 300) -> dict:
+def face_latency_ms(classifier: EmotionClassifier, face: np.ndarray, runs: int = 300) -> dict:
     """Per-face latency of one engine call with one face (p50 and p95, milliseconds)."""
-    classifier.predict(faces[:1])
-    times = []
-    for i in range(runs):
-        start = time.perf_counter()
-        classifier.predict(faces[i % len(faces)][None])
-        times.append((time.perf_counter() - start) * 1000)
+    times = timed(lambda: classifier.predict(face[None]), runs)
     return {"p50": round(float(np.percentile(times, 50)), 3), "p95": round(float(np.percentile(times, 95)), 3)}
 
 
@@ -83,20 +79,13 @@ def evaluate(model_dir: Path, data: Fer2013, training: dict | None = None) -> di
                              "counts": cm.tolist()},
         "val_accuracy": float((predict_all(classifier, x_val).argmax(1) == y_val).mean()) if len(y_val) else None,
         "file_bytes": {f.name: f.stat().st_size for f in sorted(model_dir.glob("model.*"))},
-        "latency_ms_per_face": face_latency_ms(classifier, x_test),
+        "latency_ms_per_face": face_latency_ms(classifier, x_test[0]),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores",
     }
-    previous = _read_json(model_dir / "metrics.json")
+    previous = read_metrics(model_dir) or {}
     metrics["parameters"] = _count_parameters(model_dir) or previous.get("parameters")
     metrics["training"] = _training_summary(training) if training else previous.get("training")
     return metrics
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
 
 
 def _count_parameters(model_dir: Path) -> int | None:
@@ -199,7 +188,7 @@ def main(argv=None) -> int:
     model_dir, data = Path(args.model), load_fer2013(args.data)
     metrics = evaluate(model_dir, data)
     if args.check:
-        stored = _read_json(model_dir / "metrics.json")
+        stored = read_metrics(model_dir) or {}
         for key in ("accuracy", "accuracy_tta", "macro_f1"):
             print(f"{key}: stored {stored.get(key)}, now {metrics[key]}")
         return 0 if stored.get("confusion_matrix") == metrics["confusion_matrix"] else 1

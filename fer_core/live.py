@@ -70,8 +70,9 @@ class LiveAnalyzer:
         unmatched = list(self._tracks)
         current = []
         for face in faces:  # most confident detections pick their track first
-            best = max(unmatched, key=lambda t: iou(t.face.box, face.box), default=None)
-            if best is not None and iou(best.face.box, face.box) > 0.3:
+            overlap, best = max(((iou(t.face.box, face.box), t) for t in unmatched), key=lambda pair: pair[0],
+                                default=(0.0, None))
+            if overlap > 0.3:
                 unmatched.remove(best)
                 probs = self.smoothing * np.array(best.face.probs) + (1 - self.smoothing) * np.array(face.probs)
                 best.face = FaceResult(face.box, face.score, tuple(float(p) for p in probs / probs.sum()))

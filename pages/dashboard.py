@@ -1,13 +1,13 @@
 import streamlit as st
 
-from fer_core.artifacts import load_artifacts
 from ui.charts import class_counts, confusion_heatmap, per_class_metrics, training_curves
+from ui.engine import shipped_artifacts
 from ui.navigation import require_entrypoint
 
 require_entrypoint()
 
 st.title("Model dashboard")
-artifacts = load_artifacts()
+artifacts = shipped_artifacts()
 if artifacts.metrics is None:
     st.error(f"No metrics.json in {artifacts.folder}: evaluate the model with `python -m fer_core.evaluate`.")
     st.stop()

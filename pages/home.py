@@ -1,7 +1,7 @@
 import streamlit as st
 
 from fer_core import EMOTIONS
-from fer_core.artifacts import load_artifacts
+from ui.engine import shipped_artifacts
 from ui.navigation import require_entrypoint
 
 require_entrypoint()
@@ -17,7 +17,7 @@ snapshot.page_link("pages/snapshot.py", label="**Snapshot** from your camera", i
 live.page_link("pages/live.py", label="**Live** video", icon=":material/videocam:")
 dashboard.page_link("pages/dashboard.py", label="**Dashboard** of the model", icon=":material/monitoring:")
 
-info = load_artifacts().metrics
+info = shipped_artifacts().metrics
 if info:
     st.subheader("The model")
     st.markdown(

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from fer_core import DetectorError, Engine, ModelError
-from fer_core.artifacts import load_artifacts
+from fer_core.artifacts import ModelArtifacts, load_artifacts
 
 DEFAULT_MIN_SCORE = 0.6
 DETECTORS = {"auto": "Automatic (YuNet if available)", "yunet": "YuNet (more accurate)", "haar": "Haar cascade (fast)"}
@@ -17,6 +17,12 @@ DETECTORS = {"auto": "Automatic (YuNet if available)", "yunet": "YuNet (more acc
 class Settings:
     detector: str
     min_score: float
+
+
+@st.cache_data(show_spinner=False)
+def shipped_artifacts() -> ModelArtifacts:
+    """The default model's metrics, history, class counts and card: read once, not on every rerun."""
+    return load_artifacts()
 
 
 @st.cache_resource(show_spinner="Loading the emotion model…")
@@ -50,13 +56,13 @@ def current_settings() -> Settings:
     return Settings(st.session_state.get("detector", "auto"), st.session_state.get("min_score", DEFAULT_MIN_SCORE))
 
 
-def sidebar_settings() -> Settings:
+def sidebar_settings() -> None:
+    """Draws the settings; pages read them with current_settings()."""
     with st.sidebar:
         st.header("Settings")
-        detector = st.selectbox("Face detector", list(DETECTORS), format_func=DETECTORS.get, key="detector")
-        min_score = st.slider("Minimum face confidence", 0.0, 1.0, DEFAULT_MIN_SCORE, 0.05, key="min_score",
+        st.selectbox("Face detector", list(DETECTORS), format_func=DETECTORS.get, key="detector")
+        st.slider("Minimum face confidence", 0.0, 1.0, DEFAULT_MIN_SCORE, 0.05, key="min_score",
                               help="Faces the detector is less sure of are ignored.")
-        info = load_artifacts().metrics
+        info = shipped_artifacts().metrics
         if info:
             st.caption(f"Model `{info['model']}`: {info['accuracy']:.1%} accuracy on FER2013's test set.")
-    return Settings(detector, min_score)
