@@ -38,7 +38,7 @@ def resolve_model_file(model: str | os.PathLike | None) -> Path:
         path = path.with_suffix(".tflite")
         if not path.is_file():
             raise ModelError(f"No {path.name} beside the Keras model; make one with "
-                             f"`python -m fer_core.export {path.with_suffix('.keras')}`.")
+                             f"`python -m fer_core.training.export {path.with_suffix('.keras')}`.")
     if not path.is_file():
         raise ModelError(f"No model file at {path}.")
     return path

@@ -9,7 +9,7 @@ require_entrypoint()
 st.title("Model dashboard")
 artifacts = shipped_artifacts()
 if artifacts.metrics is None:
-    st.error(f"No metrics.json in {artifacts.folder}: evaluate the model with `python -m fer_core.evaluate`.")
+    st.error(f"No metrics.json in {artifacts.folder}: evaluate the model with `python -m fer_core.training.evaluate`.")
     st.stop()
 metrics = artifacts.metrics
 

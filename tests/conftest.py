@@ -25,7 +25,7 @@ def tiny_npz(tmp_path_factory):
 def tiny_model(tmp_path_factory, tiny_npz):
     """A small model with the shipped model's contract, trained one epoch by our own CLI."""
     out = tmp_path_factory.mktemp("models") / "tiny"
-    result = run_module("fer_core.train", "--data", tiny_npz, "--out", out, "--epochs", "1", "--width", "4",
+    result = run_module("fer_core.training.train", "--data", tiny_npz, "--out", out, "--epochs", "1", "--width", "4",
                         "--batch-size", "16", "--verbose", "0")
     assert result.returncode == 0, result.stderr[-3000:]
     return out

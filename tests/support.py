@@ -65,11 +65,21 @@ def tiny_fer2013(per_class: int = 6) -> dict[str, np.ndarray]:
     return {"x": x, "y": y, "usage": usage}
 
 
+def start_module(*args, **popen_args) -> subprocess.Popen:
+    """``python -m ARGS`` from the repo root, in the background."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "3"}
+    return subprocess.Popen([sys.executable, "-m", *map(str, args)], cwd=REPO, env=env, text=True, **popen_args)
+
+
 def run_module(*args, timeout=600) -> subprocess.CompletedProcess:
     """``python -m ARGS`` from the repo root, output captured."""
-    env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "3"}
-    return subprocess.run([sys.executable, "-m", *map(str, args)], cwd=REPO, env=env, capture_output=True,
-                          text=True, timeout=timeout)
+    process = start_module(*args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise
+    return subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
 
 
 def free_port() -> int:

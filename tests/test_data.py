@@ -1,11 +1,11 @@
-"""fer_core.data reads FER2013 as CSV, as the image-folder release and as our .npz: same arrays."""
+"""fer_core.training.data reads FER2013 as CSV, as the image-folder release and as our .npz: same arrays."""
 import csv
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from fer_core.data import DatasetError, load_fer2013
+from fer_core.training.data import DatasetError, load_fer2013
 from fer_core.labels import EMOTIONS
 from support import tiny_fer2013
 

@@ -97,7 +97,7 @@ def test_shipped_model_reads_a_smile():
 
 WRONG_CONTRACT = """
 import sys, keras
-from fer_core.export import export_tflite
+from fer_core.training.export import export_tflite
 inputs = keras.Input((32, 32, 3))
 outputs = keras.layers.Dense(5, activation="softmax")(keras.layers.Flatten()(inputs))
 keras.Model(inputs, outputs).save(sys.argv[1])

@@ -1,14 +1,17 @@
 """Training, --resume, tf.distribute, evaluation, and the shipped model's accuracy."""
 import csv
 import json
+import signal
+import subprocess
+import time
 
 import numpy as np
 import pytest
 
 from fer_core.classifier import EmotionClassifier
-from fer_core.data import find_default_data, load_fer2013
-from fer_core.evaluate import TEST_SPLIT, predict_all
-from support import free_port, run_module, tiny_fer2013
+from fer_core.training.data import find_default_data, load_fer2013
+from fer_core.training.evaluate import TEST_SPLIT, predict_all
+from support import free_port, run_module, start_module, tiny_fer2013
 from test_data import write_csv, write_folders
 
 pytestmark = pytest.mark.slow
@@ -40,7 +43,7 @@ def test_training_writes_every_artifact(tiny_model):
 def test_training_reads_the_other_formats(form, tmp_path):
     tiny = tiny_fer2013()
     data = write_csv(tiny, tmp_path / "fer2013.csv") if form == "csv" else write_folders(tiny, tmp_path / "img")
-    result = run_module("fer_core.train", "--data", data, "--out", tmp_path / "m", *TINY, "--no-export")
+    result = run_module("fer_core.training.train", "--data", data, "--out", tmp_path / "m", *TINY, "--no-export")
     assert result.returncode == 0, result.stderr[-3000:]
     assert len(read_history(tmp_path / "m")) == 1 and (tmp_path / "m" / "checkpoint.keras").is_file()
 
@@ -48,17 +51,45 @@ def test_training_reads_the_other_formats(form, tmp_path):
 def test_resume_continues_from_the_checkpoint(tiny_npz, tmp_path):
     args = ["--data", tiny_npz, "--out", tmp_path, "--width", "4", "--batch-size", "16", "--verbose", "0",
             "--no-export"]
-    first = run_module("fer_core.train", *args, "--epochs", "1")
+    first = run_module("fer_core.training.train", *args, "--epochs", "2", "--max-minutes", "0")
     assert first.returncode == 0, first.stderr[-3000:]
-    second = run_module("fer_core.train", *args, "--epochs", "2", "--resume")
+    assert "stopping after epoch 1" in first.stderr
+    second = run_module("fer_core.training.train", *args, "--resume")
     assert second.returncode == 0, second.stderr[-3000:]
     assert "resuming after epoch 1 of 2" in second.stderr
     assert [row["epoch"] for row in read_history(tmp_path)] == ["0", "1"]
     assert json.loads((tmp_path / "train_state.json").read_text())["epochs_done"] == 2
 
 
+def test_resume_after_a_kill_mid_epoch(tmp_path):
+    tiny = tiny_fer2013()
+    train = tiny["usage"] == "Training"
+    repeat = 40  # about 1,700 faces at batch 8: an epoch lasts seconds, long enough to be killed inside
+    data = {k: np.concatenate([v[train]] * repeat + [v[~train]]) for k, v in tiny.items()}
+    np.savez(tmp_path / "fer2013.npz", **data)
+    args = ["--data", tmp_path / "fer2013.npz", "--out", tmp_path / "run", "--width", "4", "--batch-size", "8",
+            "--epochs", "3", "--verbose", "0", "--no-export", "--precision", "float32"]
+    process = start_module("fer_core.training.train", *args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    state_file = tmp_path / "run" / "train_state.json"
+    deadline = time.time() + 300
+    while not state_file.exists() and process.poll() is None and time.time() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.5)  # into the second epoch
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert json.loads(state_file.read_text())["epochs_done"] == 1, "the kill did not land in epoch 2"
+
+    resumed = run_module("fer_core.training.train", *args, "--resume")
+    assert resumed.returncode == 0, resumed.stderr[-3000:]
+    assert "resuming after epoch 1 of 3" in resumed.stderr
+    assert [row["epoch"] for row in read_history(tmp_path / "run")] == ["0", "1", "2"]
+    state = json.loads(state_file.read_text())
+    assert state["epochs_done"] == 3 and [s["epochs"] for s in state["stretches"]] == [1, 2]
+    assert not list((tmp_path / "run").glob("tmp-*"))
+
+
 def test_mirrored_strategy_on_two_cpu_devices(tiny_npz, tmp_path):
-    result = run_module("fer_core.train", "--data", tiny_npz, "--out", tmp_path, *TINY, "--no-export",
+    result = run_module("fer_core.training.train", "--data", tiny_npz, "--out", tmp_path, *TINY, "--no-export",
                         "--distribute", "mirrored", "--cpu-devices", "2")
     assert result.returncode == 0, result.stderr[-3000:]
     assert "training on 2 replica(s)" in result.stderr
@@ -67,14 +98,14 @@ def test_mirrored_strategy_on_two_cpu_devices(tiny_npz, tmp_path):
 def test_multiworker_strategy_with_one_local_worker(tiny_npz, tmp_path, monkeypatch):
     cluster = {"cluster": {"worker": [f"localhost:{free_port()}"]}, "task": {"type": "worker", "index": 0}}
     monkeypatch.setenv("TF_CONFIG", json.dumps(cluster))
-    result = run_module("fer_core.train", "--data", tiny_npz, "--out", tmp_path, *TINY, "--no-export",
+    result = run_module("fer_core.training.train", "--data", tiny_npz, "--out", tmp_path, *TINY, "--no-export",
                         "--distribute", "multiworker")
     assert result.returncode == 0, result.stderr[-3000:]
     assert "training on 1 replica(s)" in result.stderr and len(read_history(tmp_path)) == 1
 
 
 def test_evaluate_reproduces_metrics_json(tiny_model, tiny_npz):
-    result = run_module("fer_core.evaluate", "--data", tiny_npz, "--model", tiny_model, "--check")
+    result = run_module("fer_core.training.evaluate", "--data", tiny_npz, "--model", tiny_model, "--check")
     assert result.returncode == 0, result.stdout + result.stderr[-3000:]
 
 

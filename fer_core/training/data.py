@@ -66,7 +66,7 @@ def load_fer2013(path: str | os.PathLike) -> Fer2013:
 
 def find_default_data() -> Path | None:
     """The dataset named by ``FER_DATA``, else the shared copy beside the checkout, if either exists."""
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     candidates = [os.environ.get("FER_DATA")] + [root / c for c in DEFAULT_DATA_CANDIDATES]
     for candidate in candidates:
         if candidate and Path(candidate).exists():

@@ -11,22 +11,24 @@ from keras import layers
 from fer_core.labels import EMOTIONS, FACE_SIZE
 
 
-def augmentation(seed: int | None = None) -> keras.Sequential:
-    """Random changes a face can undergo without changing its expression (applied in tf.data)."""
-    return keras.Sequential(
-        [
-            layers.RandomFlip("horizontal", seed=seed),
-            layers.RandomRotation(0.04, fill_mode="reflect", seed=seed),  # about ±15 degrees
-            layers.RandomZoom((-0.15, 0.15), fill_mode="reflect", seed=seed),
-            layers.RandomTranslation(0.1, 0.1, fill_mode="reflect", seed=seed),
-            layers.RandomContrast(0.3, seed=seed),
-            layers.RandomErasing(factor=0.5, scale=(0.02, 0.12), value_range=(0, 255), seed=seed),
-        ],
-        name="augmentation",
-    )
+def augmentation(seed: int | None = None, erasing: bool = False) -> keras.Sequential:
+    """Random changes a face can undergo without changing its expression (applied in tf.data).
+
+    Random erasing is off by default: with it, fer_cnn ended at 73% train accuracy, still rising (under-fit).
+    """
+    changes = [
+        layers.RandomFlip("horizontal", seed=seed),
+        layers.RandomRotation(0.04, fill_mode="reflect", seed=seed),  # about ±15 degrees
+        layers.RandomZoom((-0.15, 0.15), fill_mode="reflect", seed=seed),
+        layers.RandomTranslation(0.1, 0.1, fill_mode="reflect", seed=seed),
+        layers.RandomContrast(0.3, seed=seed),
+    ]
+    if erasing:
+        changes.append(layers.RandomErasing(factor=0.5, scale=(0.02, 0.12), value_range=(0, 255), seed=seed))
+    return keras.Sequential(changes, name="augmentation")
 
 
-def build_cnn(width: int = 32, dropout: float = 0.4) -> keras.Model:
+def build_cnn(width: int = 32, dropout: float = 0.4, spatial_dropout: float = 0.1) -> keras.Model:
     """A VGG-style CNN: four stages of two 3x3 conv + batch norm, widths width..8*width.
 
     At width 32 it has about 1.2M parameters and costs about 120M multiply-adds a face: the most
@@ -40,7 +42,8 @@ def build_cnn(width: int = 32, dropout: float = 0.4) -> keras.Model:
             x = layers.BatchNormalization(name=f"bn{stage}_{conv}")(x)
             x = layers.ReLU(name=f"relu{stage}_{conv}")(x)
         x = layers.MaxPooling2D(name=f"pool{stage}")(x)
-        x = layers.SpatialDropout2D(0.1, name=f"drop{stage}")(x)
+        if spatial_dropout:
+            x = layers.SpatialDropout2D(spatial_dropout, name=f"drop{stage}")(x)
     x = layers.Flatten(name="flatten")(x)
     x = layers.Dense(8 * width, use_bias=False, name="fc")(x)
     x = layers.BatchNormalization(name="bn_fc")(x)

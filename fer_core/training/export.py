@@ -1,6 +1,6 @@
 """Convert a trained Keras model to the LiteRT file the engine serves.
 
-    python -m fer_core.export models/NAME/model.keras      # writes models/NAME/model.tflite
+    python -m fer_core.training.export models/NAME/model.keras      # writes models/NAME/model.tflite
 """
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ def export_tflite(keras_path: str | os.PathLike, tflite_path: str | os.PathLike 
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m fer_core.export", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog="python -m fer_core.training.export", description=__doc__.split("\n")[0])
     p.add_argument("model", help="a .keras file")
     p.add_argument("--out", help="the .tflite to write (default: beside the model)")
     args = p.parse_args(argv)

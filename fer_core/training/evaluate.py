@@ -1,6 +1,6 @@
 """Evaluate a trained model on PrivateTest and write its artifacts.
 
-    python -m fer_core.evaluate --data ../shared/data/fer2013.npz --model models/NAME
+    python -m fer_core.training.evaluate --data ../shared/data/fer2013.npz --model models/NAME
 
 Every figure in ``metrics.json`` is recomputed from the saved model, through the same LiteRT file
 that the app serves. ``class_counts.json`` and the model card ``model.md`` are written beside it.
@@ -19,7 +19,7 @@ import numpy as np
 from fer_core.artifacts import read_metrics
 from fer_core.bench import timed
 from fer_core.classifier import TFLITE_FILE, EmotionClassifier
-from fer_core.data import Fer2013, load_fer2013
+from fer_core.training.data import Fer2013, load_fer2013
 from fer_core.labels import EMOTIONS
 
 TEST_SPLIT = "PrivateTest"
@@ -101,8 +101,9 @@ def _training_summary(state: dict) -> dict:
     args = state.get("args", {})
     return {"epochs": state["epochs_done"], "seconds": round(state["train_seconds"]),
             "best_val_accuracy": state["best_val_accuracy"],
-            **{k: args[k] for k in ("batch_size", "lr", "weight_decay", "label_smoothing", "width", "precision",
-                                    "seed", "warmup_epochs") if k in args}}
+            "best_epoch": state.get("best_epoch"), "stretches": state.get("stretches", []),
+            **{k: args[k] for k in ("optimizer", "batch_size", "lr", "weight_decay", "label_smoothing", "width",
+                                    "spatial_dropout", "erasing", "precision", "seed", "warmup_epochs") if k in args}}
 
 
 def write_artifacts(model_dir: Path, data: Fer2013, metrics: dict) -> None:
@@ -152,7 +153,7 @@ Trained for {t.get('epochs', '?')} epochs in {t.get('seconds', 0) / 3600:.1f} h 
 |---|---|---|---|---|
 {rows}
 
-Reproduce: `python -m fer_core.evaluate --data PATH/fer2013.npz --model models/{m['model']}`.
+Reproduce: `python -m fer_core.training.evaluate --data PATH/fer2013.npz --model models/{m['model']}`.
 
 ## Limits
 - FER2013's faces come from web searches: mostly adults, more light-skinned faces than the world has,
@@ -164,14 +165,12 @@ Reproduce: `python -m fer_core.evaluate --data PATH/fer2013.npz --model models/{
 """
 
 
-def export_and_evaluate(out: Path, data: Fer2013, training: dict) -> dict:
-    """After training: the best epoch -> model.keras (float32, no optimizer state) + model.tflite, then
-    metrics.json, class_counts.json and model.md."""
-    import keras
+def export_and_evaluate(out: Path, model, data: Fer2013, training: dict) -> dict:
+    """After training: the best epoch's float32 Keras ``model`` -> model.keras (no optimizer state) +
+    model.tflite, then metrics.json, class_counts.json and model.md."""
+    from fer_core.training.export import export_tflite
 
-    from fer_core.export import as_float32, export_tflite
-
-    as_float32(keras.models.load_model(out / "best.keras", compile=False)).save(out / "model.keras")
+    model.save(out / "model.keras")
     export_tflite(out / "model.keras", out / TFLITE_FILE)
     metrics = evaluate(out, data, training)
     write_artifacts(out, data, metrics)
@@ -180,7 +179,7 @@ def export_and_evaluate(out: Path, data: Fer2013, training: dict) -> dict:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m fer_core.evaluate", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog="python -m fer_core.training.evaluate", description=__doc__.split("\n")[0])
     p.add_argument("--data", required=True, help="fer2013.csv, fer2013.npz or the image-folder release")
     p.add_argument("--model", required=True, help="a model folder holding model.tflite")
     p.add_argument("--check", action="store_true", help="compare with metrics.json instead of rewriting it")

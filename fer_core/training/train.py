@@ -1,0 +1,308 @@
+"""Train the FER2013 CNN.
+
+    python -m fer_core.training.train --data ../shared/data/fer2013.npz --out models/fer_cnn --epochs 60
+
+Top to bottom: data, augmentation, model, training (checkpoint every epoch, ``--resume``), export
+of the best epoch (by PublicTest accuracy) to ``model.keras`` and ``model.tflite``, evaluation on
+PrivateTest. Runs on one device by default, or through ``tf.distribute`` with ``--distribute``.
+
+Training adds up across interruptions: each epoch ends with the weights and optimizer slots in
+``checkpoint.keras`` and the run's state in ``train_state.json``, both written atomically, so a run killed
+at any point continues with ``--resume`` from its last finished epoch, on this machine or another (CPU or
+GPU). The state records each stretch of training (machine, precision, epochs, seconds) for the runs table.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+from fer_core.training.data import load_fer2013  # noqa: E402
+from fer_core.training.networks import augmentation, build_cnn  # noqa: E402
+from fer_core.training.precision import PRECISIONS, choose_precision, step_seconds  # noqa: E402
+
+CHECKPOINT = "checkpoint.keras"  # last epoch, weights and optimizer slots: what --resume continues
+BEST = "best.weights.h5"  # weights of the best epoch by val_accuracy
+STATE = "train_state.json"
+# What defines a run; --resume keeps these from the run's state whatever the command line says.
+RECIPE = ("epochs", "batch_size", "optimizer", "lr", "weight_decay", "warmup_epochs", "label_smoothing", "width",
+          "spatial_dropout", "erasing", "seed")
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m fer_core.training.train", description=__doc__.split("\n")[0])
+    p.add_argument("--data", required=True, help="fer2013.csv, fer2013.npz or the image-folder release")
+    p.add_argument("--out", required=True, help="output folder, e.g. models/fer_cnn")
+    p.add_argument("--epochs", type=int, default=60)
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--optimizer", choices=["sgd", "adamw"], default="sgd",
+                   help="sgd: SGD with Nesterov momentum 0.9; adamw: AdamW")
+    p.add_argument("--lr", type=float, default=None,
+                   help="peak learning rate of the cosine schedule (default 0.02 for sgd, 0.002 for adamw)")
+    p.add_argument("--weight-decay", type=float, default=None,
+                   help="decoupled weight decay (default 0.002 for sgd, 0.02 for adamw; applied as lr x decay per step)")
+    p.add_argument("--warmup-epochs", type=float, default=2)
+    p.add_argument("--label-smoothing", type=float, default=0.0)
+    p.add_argument("--width", type=int, default=32, help="filters of the first stage")
+    p.add_argument("--spatial-dropout", type=float, default=0.05, help="after each conv stage")
+    p.add_argument("--erasing", action="store_true", help="add random erasing to the augmentation")
+    p.add_argument("--precision", choices=["auto", *PRECISIONS], default="auto",
+                   help="auto: bf16 where the CPU computes it natively and a probe finds it faster")
+    p.add_argument("--seed", type=int, default=1234)
+    p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.keras")
+    p.add_argument("--steps-per-epoch", type=int, default=None, help="cap, for timing runs")
+    p.add_argument("--distribute", choices=["none", "mirrored", "multiworker"], default="none",
+                   help="tf.distribute strategy (multiworker reads TF_CONFIG)")
+    p.add_argument("--cpu-devices", type=int, default=1,
+                   help="split the CPU into this many logical devices (to exercise --distribute)")
+    p.add_argument("--verbose", type=int, default=1, help="Keras progress: 1 bar, 2 a line an epoch")
+    p.add_argument("--no-export", action="store_true", help="skip the export and evaluation at the end")
+    p.add_argument("--max-minutes", type=float, default=None,
+                   help="end this stretch after the epoch that would leave too little time for another one "
+                        "(at least one epoch runs); continue later with --resume")
+    args = p.parse_args(argv)
+    sgd = args.optimizer == "sgd"
+    args.lr = args.lr if args.lr is not None else (0.02 if sgd else 2e-3)
+    args.weight_decay = args.weight_decay if args.weight_decay is not None else (2e-3 if sgd else 0.02)
+    return args
+
+
+# ---------------------------------------------------------------- data
+
+def make_datasets(data, batch_size: int, seed: int, erasing: bool = False):
+    x_train, y_train = data.split("Training")
+    x_val, y_val = data.split("PublicTest")
+    if len(x_train) == 0 or len(x_val) == 0:
+        raise SystemExit("the dataset needs both Training and PublicTest images")
+    augment = augmentation(seed, erasing)
+
+    def to_float(x, y):
+        return tf.cast(x[..., None], tf.float32), tf.one_hot(tf.cast(y, tf.int32), 7)
+
+    train = (
+        tf.data.Dataset.from_tensor_slices((x_train, y_train))
+        .shuffle(len(x_train), seed=seed, reshuffle_each_iteration=True)
+        .batch(batch_size, drop_remainder=len(x_train) >= batch_size)
+        .map(to_float, num_parallel_calls=tf.data.AUTOTUNE)
+        .map(lambda x, y: (augment(x, training=True), y), num_parallel_calls=tf.data.AUTOTUNE)
+        .prefetch(tf.data.AUTOTUNE)
+    )
+    val = (
+        tf.data.Dataset.from_tensor_slices((x_val, y_val))
+        .batch(512)
+        .map(to_float, num_parallel_calls=tf.data.AUTOTUNE)
+        .prefetch(tf.data.AUTOTUNE)
+    )
+    return train, val, len(x_train)
+
+
+# ---------------------------------------------------------------- strategy
+
+def make_strategy(name: str, cpu_devices: int) -> tf.distribute.Strategy:
+    if cpu_devices > 1:
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * cpu_devices)
+    if name == "mirrored":
+        gpus = tf.config.list_logical_devices("GPU")
+        devices = [d.name for d in (gpus or tf.config.list_logical_devices("CPU"))]
+        return tf.distribute.MirroredStrategy(devices)
+    if name == "multiworker":
+        return tf.distribute.MultiWorkerMirroredStrategy()
+    return tf.distribute.get_strategy()
+
+
+# ---------------------------------------------------------------- model and optimizer
+
+def network(args) -> keras.Model:
+    return build_cnn(width=args.width, spatial_dropout=args.spatial_dropout)
+
+
+def compile_new_model(args, steps_per_epoch: int) -> keras.Model:
+    model = network(args)
+    total = max(1, args.epochs * steps_per_epoch)
+    warmup = min(int(args.warmup_epochs * steps_per_epoch), total - 1)
+    schedule = keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=args.lr / 100, decay_steps=total - warmup,
+        warmup_target=args.lr, warmup_steps=warmup)
+    if args.optimizer == "sgd":  # one slot per weight: half AdamW's checkpoint
+        optimizer = keras.optimizers.SGD(schedule, momentum=0.9, nesterov=True, weight_decay=args.weight_decay)
+    else:
+        optimizer = keras.optimizers.AdamW(schedule, weight_decay=args.weight_decay)
+    model.compile(
+        optimizer=optimizer,
+        loss=keras.losses.CategoricalCrossentropy(label_smoothing=args.label_smoothing),
+        metrics=["accuracy"],
+    )
+    return model
+
+
+class LogLearningRate(keras.callbacks.Callback):
+    """Puts the learning rate into each epoch's logs, so history.csv records it."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        opt = self.model.optimizer
+        logs["learning_rate"] = float(keras.ops.convert_to_numpy(opt.learning_rate))
+
+
+def write_atomically(path: Path, write) -> None:
+    """``write(tmp_path)``, then rename over ``path``: a kill mid-write leaves the old file whole."""
+    tmp = path.with_name("tmp-" + path.name)  # the same suffix: Keras checks it
+    write(tmp)
+    os.replace(tmp, path)
+
+
+class SaveProgress(keras.callbacks.Callback):
+    """After each epoch: the best weights (if better), the checkpoint, then the state, then an ETA line; then
+    it ends the stretch if ``max_seconds`` would not fit another epoch.
+
+    The state is written last, so it never claims an epoch whose checkpoint is missing.
+    """
+
+    def __init__(self, out: Path, state: dict, total_epochs: int, max_seconds: float | None = None):
+        super().__init__()
+        self.out, self.state, self.total_epochs, self.max_seconds = out, state, total_epochs, max_seconds
+        self.epoch_start = self.stretch_start = time.time()
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.epoch_start = time.time()
+
+    def on_epoch_end(self, epoch, logs=None):
+        seconds = time.time() - self.epoch_start
+        if logs["val_accuracy"] > self.state["best_val_accuracy"]:
+            self.state["best_val_accuracy"], self.state["best_epoch"] = float(logs["val_accuracy"]), epoch + 1
+            write_atomically(self.out / BEST, self.model.save_weights)
+        write_atomically(self.out / CHECKPOINT, self.model.save)
+        stretch = self.state["stretches"][-1]
+        stretch["epochs"] += 1
+        stretch["seconds"] = round(stretch["seconds"] + seconds, 1)
+        self.state["epochs_done"] = epoch + 1
+        self.state["train_seconds"] += seconds
+        write_atomically(self.out / STATE, lambda p: p.write_text(json.dumps(self.state, indent=2)))
+        left = self.total_epochs - epoch - 1
+        print(f"epoch {epoch + 1}/{self.total_epochs}: {seconds:.0f} s, val_accuracy {logs['val_accuracy']:.4f} "
+              f"(best {self.state['best_val_accuracy']:.4f}), about {left * seconds / 60:.0f} min left",
+              file=sys.stderr, flush=True)
+        if self.max_seconds is not None and left and time.time() - self.stretch_start + seconds > self.max_seconds:
+            print(f"stopping after epoch {epoch + 1} to stay within --max-minutes; continue with --resume",
+                  file=sys.stderr, flush=True)
+            self.model.stop_training = True
+
+
+def machine_name(strategy: tf.distribute.Strategy) -> str:
+    gpus = tf.config.list_physical_devices("GPU")
+    if gpus:
+        details = tf.config.experimental.get_device_details(gpus[0])
+        return f"{len(gpus)} x {details.get('device_name', 'GPU')}"
+    model = next((line.split(":", 1)[1].strip() for line in _cpuinfo_lines() if line.startswith("model name")),
+                 platform.processor() or platform.machine())
+    return f"{model}, {os.cpu_count()} CPU cores"
+
+
+def _cpuinfo_lines() -> list[str]:
+    try:
+        return Path("/proc/cpuinfo").read_text().splitlines()
+    except OSError:
+        return []
+
+
+def trim_history(path: Path, epochs: int) -> None:
+    """Keep the header and the first ``epochs`` rows: rows of an epoch whose checkpoint was lost go."""
+    if path.is_file():
+        lines = path.read_text().splitlines(keepends=True)
+        path.write_text("".join(lines[:1 + epochs]))
+
+
+# ---------------------------------------------------------------- main
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    keras.utils.set_random_seed(args.seed)
+    strategy = make_strategy(args.distribute, args.cpu_devices)
+
+    data = load_fer2013(args.data)
+    if data.skipped:
+        print(f"skipped {data.skipped} unreadable images", file=sys.stderr)
+    state_path = out / STATE
+    resuming = args.resume and (out / CHECKPOINT).exists() and state_path.exists()
+    if resuming:
+        state = json.loads(state_path.read_text())
+        # The recipe (epochs included: they set the learning-rate schedule) is the run's, not this command
+        # line's; only the machine-side settings may change.
+        recipe = {k: v for k, v in state["args"].items() if k in RECIPE}
+        if args.epochs != recipe["epochs"]:
+            print(f"note: this run's schedule is {recipe['epochs']} epochs; --epochs {args.epochs} is ignored",
+                  file=sys.stderr)
+        vars(args).update(recipe)
+    elif args.resume:
+        print(f"no checkpoint in {out}; starting afresh", file=sys.stderr)
+
+    has_gpu = bool(tf.config.list_physical_devices("GPU"))
+    precision, why, step = choose_precision(args.precision, lambda: network(args), args.batch_size,
+                                            has_gpu=has_gpu)
+    print(f"training on {strategy.num_replicas_in_sync} replica(s), {why}", file=sys.stderr)
+    if step is None and not has_gpu:
+        step = step_seconds(precision, lambda: network(args), args.batch_size, steps=3)
+    keras.mixed_precision.set_global_policy(precision)
+
+    train_ds, val_ds, n_train = make_datasets(data, args.batch_size, args.seed, args.erasing)
+    steps = max(1, n_train // args.batch_size)
+    if args.steps_per_epoch:
+        steps = min(steps, args.steps_per_epoch)
+        train_ds = train_ds.repeat()
+
+    if resuming:
+        trim_history(out / "history.csv", state["epochs_done"])
+        with strategy.scope():
+            model = keras.models.load_model(out / CHECKPOINT)
+        print(f"resuming after epoch {state['epochs_done']} of {args.epochs}", file=sys.stderr)
+        if state["epochs_done"]:
+            per_epoch = state["train_seconds"] / state["epochs_done"]
+            print(f"earlier epochs took {per_epoch:.0f} s each on average", file=sys.stderr)
+    else:
+        state = {"epochs_done": 0, "best_val_accuracy": 0.0, "best_epoch": 0, "train_seconds": 0.0,
+                 "args": vars(args), "stretches": []}
+        with strategy.scope():
+            model = compile_new_model(args, steps)
+    if step is not None:
+        left = args.epochs - state["epochs_done"]
+        print(f"about {step * steps:.0f} s an epoch of {steps} steps; {left} epochs to go, about "
+              f"{step * steps * left / 60:.0f} min (validation adds a little)", file=sys.stderr, flush=True)
+    state["stretches"].append({"machine": machine_name(strategy), "precision": precision,
+                               "started": time.strftime("%Y-%m-%d %H:%M"), "epochs": 0, "seconds": 0.0})
+    if args.verbose:
+        model.summary(print_fn=lambda line, **_: print(line, file=sys.stderr))
+
+    callbacks = [
+        LogLearningRate(),
+        keras.callbacks.CSVLogger(out / "history.csv", append=state["epochs_done"] > 0),
+        SaveProgress(out, state, args.epochs, None if args.max_minutes is None else 60 * args.max_minutes),
+    ]
+    if state["epochs_done"] < args.epochs:
+        model.fit(train_ds, validation_data=val_ds, epochs=args.epochs, initial_epoch=state["epochs_done"],
+                  steps_per_epoch=steps, callbacks=callbacks, verbose=args.verbose)
+    if args.no_export or state["epochs_done"] < args.epochs:
+        return 0
+
+    from fer_core.training.evaluate import export_and_evaluate  # imports TF too; kept apart for `evaluate`
+
+    keras.mixed_precision.set_global_policy("float32")  # the served model computes in float32
+    best = network(args)
+    best.load_weights(out / BEST)
+    export_and_evaluate(out, best, data, training=state)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
