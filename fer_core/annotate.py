@@ -4,6 +4,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from fer_core.engine import rescale
+from fer_core.imageio import Photo
 from fer_core.labels import EMOTIONS
 
 # One colour per class (RGB), chosen to stay distinct for common colour-vision deficiencies.
@@ -39,3 +41,9 @@ def annotate(image: np.ndarray, results, labels: list[str] | None = None) -> np.
         cv2.putText(out, text, (x + thickness, top + th + thickness), cv2.FONT_HERSHEY_SIMPLEX,
                     font_scale, (0, 0, 0), thickness, cv2.LINE_AA)
     return out
+
+
+def annotate_photo(photo: Photo, results, labels: list[str] | None = None) -> np.ndarray:
+    """``photo.rgb`` annotated with ``results``, whose boxes are in the full photo's pixels."""
+    (sx, sy), (height, width) = photo.scale, photo.rgb.shape[:2]
+    return annotate(photo.rgb, rescale(results, (1 / sx, 1 / sy), (width, height)), labels)

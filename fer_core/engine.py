@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from fer_core.classifier import EmotionClassifier
-from fer_core.faces import FaceDetector, crop_faces, make_detector, to_gray
-from fer_core.imageio import read_image
+from fer_core.faces import FaceDetector, crop_faces, make_detector, scale_box, to_gray
+from fer_core.imageio import load_photo
 from fer_core.labels import EMOTIONS
 from fer_core.limits import MAX_FACES_PER_IMAGE
 
@@ -56,11 +56,19 @@ class Engine:
         return self.classifier.predict(faces)
 
     def analyze(self, image, min_score: float = 0.0, max_faces: int = MAX_FACES_PER_IMAGE) -> list[FaceResult]:
-        """Every face in ``image`` (anything :func:`read_image` takes) with its emotion probabilities."""
-        rgb = read_image(image)
-        detections = [d for d in self.detector.detect(rgb) if d.score >= min_score][:max_faces]
+        """Every face in ``image`` (a :class:`Photo` or anything :func:`read_image` takes) with its emotion
+        probabilities; boxes in the full image's pixels. Large photos are analysed on a reduced copy."""
+        photo = load_photo(image)
+        detections = [d for d in self.detector.detect(photo.rgb) if d.score >= min_score][:max_faces]
         if not detections:
             return []
-        boxes = [d.box for d in detections]
-        probs = self.classify(crop_faces(to_gray(rgb), boxes))
-        return [FaceResult(d.box, d.score, tuple(float(p) for p in row)) for d, row in zip(detections, probs)]
+        probs = self.classify(crop_faces(to_gray(photo.rgb), [d.box for d in detections]))
+        faces = [FaceResult(d.box, d.score, tuple(float(p) for p in row)) for d, row in zip(detections, probs)]
+        return rescale(faces, photo.scale, photo.full_size)
+
+
+def rescale(faces: list[FaceResult], scale: tuple[float, float], bounds: tuple[int, int]) -> list[FaceResult]:
+    """``faces`` with boxes multiplied by ``scale`` (across, down), kept within ``bounds`` (width, height)."""
+    if scale == (1.0, 1.0):
+        return faces
+    return [replace(face, box=scale_box(face.box, scale, bounds)) for face in faces]

@@ -49,11 +49,10 @@ class FaceDetector:
         with self._lock:
             found = self._detect(small)
         detections = []
-        for (x, y, w, h), score in found:
-            x0, y0 = max(0, math.floor(x / scale)), max(0, math.floor(y / scale))
-            x1, y1 = min(width, math.ceil((x + w) / scale)), min(height, math.ceil((y + h) / scale))
-            if x1 > x0 and y1 > y0:
-                detections.append(Detection((x0, y0, x1 - x0, y1 - y0), float(score)))
+        for box, score in found:
+            box = scale_box(box, (1 / scale, 1 / scale), (width, height))
+            if box[2] > 0 and box[3] > 0:
+                detections.append(Detection(box, float(score)))
         return sorted(detections, key=lambda d: -d.score)
 
     def _detect(self, rgb: np.ndarray) -> list[tuple[tuple[float, float, float, float], float]]:
@@ -173,6 +172,14 @@ def crop_faces(gray: np.ndarray, boxes, margin: float = 0.1) -> np.ndarray:
         interpolation = cv2.INTER_AREA if patch.shape[0] > FACE_SIZE else cv2.INTER_LINEAR
         crops[i] = cv2.resize(patch, (FACE_SIZE, FACE_SIZE), interpolation=interpolation)
     return crops
+
+
+def scale_box(box, scale: tuple[float, float], bounds: tuple[int, int]) -> tuple[int, int, int, int]:
+    """(x, y, w, h) multiplied by ``scale`` (across, down), rounded outwards, clipped to ``bounds`` (w, h)."""
+    (x, y, w, h), (sx, sy), (width, height) = box, scale, bounds
+    x0, y0 = max(0, math.floor(x * sx)), max(0, math.floor(y * sy))
+    x1, y1 = min(width, math.ceil((x + w) * sx)), min(height, math.ceil((y + h) * sy))
+    return x0, y0, max(0, x1 - x0), max(0, y1 - y0)
 
 
 def iou(a, b) -> float:

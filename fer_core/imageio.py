@@ -1,15 +1,23 @@
-"""Turn whatever a user hands us into an RGB uint8 array, or a readable :class:`ImageError`."""
+"""Turn whatever a user hands us into an RGB uint8 array, or a readable :class:`ImageError`.
+
+Analysis never needs a phone photo's full 12-48 megapixels: :func:`load_photo` decodes at most
+``ANALYSIS_MAX_SIDE`` pixels across (JPEG's draft mode decodes at 1/2, 1/4 or 1/8 scale without ever
+holding the full image) and remembers the full size, so that boxes can be given in the photo's own pixels.
+"""
 from __future__ import annotations
 
 import io
+import math
 import os
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
+import cv2
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
-from fer_core.limits import MAX_IMAGE_PIXELS
+from fer_core.limits import ANALYSIS_MAX_SIDE, MAX_IMAGE_PIXELS
 
 # Pillow's own bomb guard only warns below 2x its limit; ours refuses above MAX_IMAGE_PIXELS itself.
 Image.MAX_IMAGE_PIXELS = None
@@ -19,32 +27,60 @@ class ImageError(ValueError):
     """An input that cannot be used as a photo. ``str(err)`` is meant for a non-technical reader."""
 
 
+@dataclass(frozen=True)
+class Photo:
+    """A photo decoded at the size analysis needs, with the size of the whole photo."""
+    rgb: np.ndarray  # RGB uint8 (h, w, 3), at most the max_side it was loaded with
+    full_size: tuple[int, int]  # (width, height) of the whole photo, after EXIF orientation
+
+    @property
+    def scale(self) -> tuple[float, float]:
+        """Full-size pixels per pixel of ``rgb``, across and down."""
+        return self.full_size[0] / self.rgb.shape[1], self.full_size[1] / self.rgb.shape[0]
+
+
 def read_image(src) -> np.ndarray:
-    """Read bytes, a path, a binary file object, a PIL image or an RGB numpy array as RGB uint8 (H, W, 3).
+    """Read bytes, a path, a binary file object, a PIL image or an RGB numpy array as RGB uint8 (H, W, 3),
+    at full size.
 
     EXIF orientation is applied; grayscale, 16-bit, palette, CMYK and transparent images are converted;
     transparency is composited on white. Raises :class:`ImageError` for anything else.
     """
+    return load_photo(src, max_side=None).rgb
+
+
+def load_photo(src, max_side: int | None = ANALYSIS_MAX_SIDE) -> Photo:
+    """Like :func:`read_image`, but decoded (or shrunk) to at most ``max_side`` pixels across."""
+    if isinstance(src, Photo):
+        return src if max_side is None or max(src.rgb.shape[:2]) <= max_side else _shrunk(src.rgb, max_side, src.full_size)
     if isinstance(src, np.ndarray):
-        return _from_array(src)
+        rgb = _from_array(src)
+        return _shrunk(rgb, max_side, (rgb.shape[1], rgb.shape[0]))
     if isinstance(src, Image.Image):
-        return _from_pil(src)
+        return _from_pil(src, max_side)
     if isinstance(src, (str, os.PathLike)):
         path = Path(src)
         if not path.is_file():
             raise ImageError(f"No file named '{path.name}' was found.")
         src = path.read_bytes()
+    if hasattr(src, "read") and hasattr(src, "seek"):  # decoded in place: an upload is not copied
+        src.seek(0, io.SEEK_END)
+        empty = src.tell() == 0
+        src.seek(0)
     elif hasattr(src, "read"):
         src = src.read()
-    if not isinstance(src, (bytes, bytearray, memoryview)):
+    if isinstance(src, (bytes, bytearray, memoryview)):
+        empty = len(src) == 0
+        src = io.BytesIO(src)
+    elif not hasattr(src, "read"):
         raise ImageError(f"Cannot read an image from a {type(src).__name__}.")
-    if len(src) == 0:
+    if empty:
         raise ImageError("The file is empty.")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(src)) as im:
-                return _from_pil(im)
+            with Image.open(src) as im:
+                return _from_pil(im, max_side)
     except ImageError:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
@@ -62,9 +98,30 @@ def _check_size(width: int, height: int) -> None:
                          f"{MAX_IMAGE_PIXELS / 1e6:.0f} megapixels.")
 
 
-def _from_pil(im: Image.Image) -> np.ndarray:
+def _shrunk(rgb: np.ndarray, max_side: int | None, full_size: tuple[int, int]) -> Photo:
+    height, width = rgb.shape[:2]
+    if max_side and max(height, width) > max_side:
+        factor = max_side / max(height, width)
+        size = (max(1, round(width * factor)), max(1, round(height * factor)))
+        rgb = cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+    return Photo(rgb, full_size)
+
+
+def _from_pil(im: Image.Image, max_side: int | None = None) -> Photo:
     _check_size(*im.size)  # from the header, before any pixel is decoded
     im.seek(0)  # first frame of an animation
+    width, height = im.size
+    if im.getexif().get(ExifTags.Base.Orientation) in (5, 6, 7, 8):  # turned a quarter: sides swap
+        width, height = height, width
+    if max_side and max(width, height) > max_side:
+        # JPEG decodes at the smallest of 1/2, 1/4, 1/8 that keeps half of max_side (then shrinks to
+        # max_side); other formats ignore draft().
+        factor = max(width, height) / (max_side / 2)
+        im.draft(None, (int(im.size[0] / factor), int(im.size[1] / factor)))
+    return _shrunk(_pil_to_rgb(im), max_side, (width, height))
+
+
+def _pil_to_rgb(im: Image.Image) -> np.ndarray:
     im = ImageOps.exif_transpose(im)
     if im.mode in ("I", "I;16", "I;16L", "I;16B", "I;16N", "F"):
         return _from_array(np.asarray(im))

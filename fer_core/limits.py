@@ -6,3 +6,6 @@ MAX_IMAGE_PIXELS = 50_000_000  # decoded width x height; larger images are refus
 MAX_FACES_PER_IMAGE = 60  # the most confident faces are kept beyond that
 DETECTION_MAX_SIDE = 640  # faces are searched on a copy no larger than this (YuNet)
 HAAR_MAX_SIDE = 320  # Haar's cost grows with pixels x scales: 320 px keeps it near 15 ms a frame
+ANALYSIS_MAX_SIDE = 2048  # photos are decoded at most this large to find and crop faces (boxes stay full-size)
+DISPLAY_MAX_SIDE = 1280  # the annotated image shown in the page; a full-size one is made only for download
+MAX_CONCURRENT_ANALYSES = 2  # photos analysed at once in one server process; more wait their turn

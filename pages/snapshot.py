@@ -13,4 +13,4 @@ if photo is None:
     st.caption("If no camera picture appears, allow camera access for this site in your browser's address bar, "
                "or use the Upload page instead.")
 else:
-    show_analysis([("snapshot.jpg", photo.getvalue())], engine, current_settings(), key="snapshot")
+    show_analysis([("snapshot.jpg", photo)], engine, current_settings(), key="snapshot")

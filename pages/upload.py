@@ -23,7 +23,7 @@ for column, sample in zip(st.columns(len(SAMPLES) + 2), SAMPLES):
         st.session_state.sample = sample.name
 
 if files:
-    show_analysis([(f.name, f.getvalue()) for f in files], engine, current_settings(), key="upload")
+    show_analysis([(f.name, f) for f in files], engine, current_settings(), key="upload")
 elif "sample" in st.session_state:
     sample = next(s for s in SAMPLES if s.name == st.session_state.sample)
     show_analysis([(sample.name, sample.read_bytes())], engine, current_settings(), key="sample")

@@ -1,13 +1,17 @@
 """read_image: every input kind, every mode, EXIF orientation, and every bad input's error."""
 import io
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import ExifTags, Image
 
 from fer_core import ImageError, read_image
-from fer_core.limits import MAX_IMAGE_PIXELS
-from support import astronaut, encode
+from fer_core.imageio import load_photo
+from fer_core.limits import ANALYSIS_MAX_SIDE, MAX_IMAGE_PIXELS
+from support import REPO, astronaut, encode
 
 
 @pytest.fixture(scope="module")
@@ -97,3 +101,64 @@ def test_decompression_bomb_is_refused_before_decoding():
 
 def test_one_pixel_image_is_read():
     assert read_image(encode(np.zeros((1, 1, 3), np.uint8))).shape == (1, 1, 3)
+
+
+def big_photo_jpeg(size=(8100, 6050), orientation=None) -> bytes:
+    """A phone-sized JPEG (49 MP by default) of the six-face group photo, optionally with EXIF orientation."""
+    from support import group_photo
+    import cv2
+
+    image = Image.fromarray(cv2.resize(group_photo(), size, interpolation=cv2.INTER_LINEAR))
+    exif = Image.Exif()
+    if orientation:
+        exif[ExifTags.Base.Orientation] = orientation
+    return encode(image, "JPEG", quality=90, exif=exif)
+
+
+MEMORY_PROBE = """
+import sys
+from fer_core.imageio import load_photo
+data = open(sys.argv[1], "rb").read()
+def peak_mb():
+    return next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM")) / 1024
+before = peak_mb()
+photo = load_photo(data)
+print(peak_mb() - before, photo.rgb.shape[1], photo.rgb.shape[0], *photo.full_size)
+"""
+
+
+def test_a_49_megapixel_jpeg_is_decoded_at_analysis_size_within_its_memory_budget(tmp_path):
+    # Decoded in full it would take 147 MB as RGB and about 380 MB at the peak of the old analysis.
+    path = tmp_path / "49mp.jpg"
+    path.write_bytes(big_photo_jpeg())
+    result = subprocess.run([sys.executable, "-c", MEMORY_PROBE, str(path)], cwd=REPO, capture_output=True,
+                            text=True, timeout=120, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert result.returncode == 0, result.stderr[-2000:]
+    extra_mb, width, height, full_width, full_height = map(float, result.stdout.split())
+    assert (full_width, full_height) == (8100, 6050)
+    assert max(width, height) <= ANALYSIS_MAX_SIDE and width / height == pytest.approx(8100 / 6050, rel=0.01)
+    assert extra_mb < 95, f"decoding took {extra_mb:.0f} MB more"
+
+
+@pytest.mark.parametrize("orientation", [None, 6])
+def test_boxes_from_the_reduced_decode_match_the_full_decode(orientation, yunet_model):
+    from fer_core import Engine
+
+    data = big_photo_jpeg((4000, 3000), orientation)
+    engine = Engine.load(detector="yunet", yunet_model=yunet_model)
+    reduced = sorted(engine.analyze(data), key=lambda f: f.box)
+    full = sorted(engine.analyze(load_photo(data, max_side=None)), key=lambda f: f.box)
+    assert load_photo(data).full_size == ((3000, 4000) if orientation else (4000, 3000))
+    assert len(reduced) == len(full) == 6
+    for a, b in zip(reduced, full):
+        assert np.abs(np.array(a.box) - np.array(b.box)).max() <= 6, (a.box, b.box)  # of 4000 pixels
+        assert a.label == b.label
+        assert np.abs(np.array(a.probs) - np.array(b.probs)).max() < 0.15  # crops a few pixels apart
+
+
+def test_small_images_and_frames_are_not_resized(photo):
+    out = load_photo(encode(photo))
+    assert out.full_size == (512, 512) and out.scale == (1.0, 1.0)
+    np.testing.assert_array_equal(out.rgb, photo)
+    frame = np.zeros((3000, 100, 3), np.uint8)
+    assert load_photo(frame).rgb.shape == (ANALYSIS_MAX_SIDE, 68, 3) and load_photo(frame).full_size == (100, 3000)

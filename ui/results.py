@@ -9,7 +9,10 @@ import streamlit as st
 from PIL import Image
 
 from fer_core import Engine, ImageError, annotate, read_image
-from fer_core.limits import MAX_IMAGES_PER_UPLOAD
+from fer_core.annotate import annotate_photo
+from fer_core.gate import HEAVY_WORK
+from fer_core.imageio import load_photo
+from fer_core.limits import DISPLAY_MAX_SIDE, MAX_IMAGES_PER_UPLOAD
 from fer_core.report import face_records, to_csv, to_json
 from ui.charts import probability_bars
 from ui.engine import Settings
@@ -30,29 +33,43 @@ def safe_stem(name: str) -> str:
 
 def png_bytes(rgb) -> bytes:
     buffer = io.BytesIO()
-    Image.fromarray(rgb).save(buffer, format="PNG")
+    Image.fromarray(rgb).save(buffer, format="PNG", compress_level=1)  # fast: full-size photos are big
     return buffer.getvalue()
 
 
-def show_analysis(items: list[tuple[str, bytes]], engine: Engine, settings: Settings, key: str) -> None:
-    """Analyze each (name, bytes) and show it; a bad file gets a message and the others go on."""
+def face_labels(faces) -> list[str]:
+    return [f"{i + 1}: {f.label} {f.confidence:.0%}" for i, f in enumerate(faces)]
+
+
+def show_analysis(items: list[tuple[str, object]], engine: Engine, settings: Settings, key: str) -> None:
+    """Analyze each (name, bytes or file) and show it; a bad file gets a message and the others go on.
+
+    Photos are decoded at analysis size and shown at display size; each one waits for a slot of the
+    process-wide gate, so that many sessions at once queue instead of exhausting the server's memory.
+    """
     if len(items) > MAX_IMAGES_PER_UPLOAD:
         st.warning(f"{len(items)} images were given; the first {MAX_IMAGES_PER_UPLOAD} are analysed.")
         items = items[:MAX_IMAGES_PER_UPLOAD]
     progress = st.progress(0.0, text="Analysing…") if len(items) > 1 else None
     all_records = []
-    for i, (name, data) in enumerate(items):
+    for i, (name, source) in enumerate(items):
         if progress:
             progress.progress(i / len(items), text=f"Analysing image {i + 1} of {len(items)}…")
+        queue_notice = st.empty()
         try:
-            rgb = read_image(data)
-            faces = engine.analyze(rgb, min_score=settings.min_score)
+            with HEAVY_WORK.slot(lambda ahead: queue_notice.info(
+                    f"Many people are analysing photos right now: queued, {ahead} ahead of you…", icon="⏳")):
+                queue_notice.empty()
+                photo = load_photo(source)
+                faces = engine.analyze(photo, min_score=settings.min_score)
+                display = load_photo(photo, DISPLAY_MAX_SIDE)
+                del photo  # the analysis copy is no longer needed
         except ImageError as err:
             st.warning(f"**{escape_markdown(name)}**: {escape_markdown(str(err))}", icon="⚠️")
             continue
         records = face_records(name, faces)
         all_records += records
-        _show_image(name, rgb, faces, records, f"{key}-{i}")
+        _show_image(name, source, display, faces, records, f"{key}-{i}")
     if progress:
         progress.empty()
     if len(items) > 1 and all_records:
@@ -61,18 +78,23 @@ def show_analysis(items: list[tuple[str, bytes]], engine: Engine, settings: Sett
         _downloads(all_records, "all-faces", f"{key}-all")
 
 
-def _show_image(name: str, rgb, faces, records: list[dict], key: str) -> None:
+def _full_size_png(source, faces) -> bytes:
+    """The annotated photo at full resolution, made only when its download is asked for."""
+    with HEAVY_WORK.slot():
+        return png_bytes(annotate(read_image(source), faces, face_labels(faces)))
+
+
+def _show_image(name: str, source, display, faces, records: list[dict], key: str) -> None:
     st.subheader(escape_markdown(name))
     if not faces:
         st.info("No face was found in this image. Try a brighter, more frontal photo, or lower the minimum "
                 "face confidence in the sidebar.")
-        st.image(rgb, width="stretch")
+        st.image(display.rgb, width="stretch", output_format="JPEG")
         return
-    annotated = annotate(rgb, faces, [f"{i + 1}: {f.label} {f.confidence:.0%}" for i, f in enumerate(faces)])
     picture, details = st.columns([3, 2])
-    picture.image(annotated, width="stretch")
-    picture.download_button("Annotated image (PNG)", png_bytes(annotated), f"{safe_stem(name)}-annotated.png",
-                            "image/png", key=f"{key}-png", on_click="ignore")
+    picture.image(annotate_photo(display, faces, face_labels(faces)), width="stretch", output_format="JPEG")
+    picture.download_button("Annotated image (PNG)", lambda: _full_size_png(source, faces),
+                            f"{safe_stem(name)}-annotated.png", "image/png", key=f"{key}-png", on_click="ignore")
     with details:
         for i, face in enumerate(faces):
             st.markdown(f"**Face {i + 1}: {face.label}** ({face.confidence:.0%} sure)")
