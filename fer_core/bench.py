@@ -3,8 +3,9 @@
     python -m fer_core.bench [--model models/NAME] [--yunet PATH] [--runs 200]
 
 Prints per-face classification latency (batch 1 and 8), then end-to-end latency and FPS for a
-640x480 frame with one face and with six faces, for each detector; then the naive baseline (Haar on
-the full frame + Keras ``model.predict`` per face) on the same frames, and the speed-up.
+640x480 frame with one face and with six faces, for each detector; then a 49-megapixel JPEG decoded at
+analysis size against the same photo decoded in full (time and peak memory); then the naive baseline
+(Haar on the full frame + Keras ``model.predict`` per face) on the same frames, and the speed-up.
 """
 from __future__ import annotations
 
@@ -14,13 +15,16 @@ import sys
 import time
 from pathlib import Path
 
+import io
+
 import cv2
 import numpy as np
+from PIL import Image
 
 from fer_core.classifier import resolve_model_file
 from fer_core.engine import Engine
 from fer_core.faces import DetectorError, HaarDetector, crop_faces, find_yunet_model, to_gray
-from fer_core.imageio import read_image
+from fer_core.imageio import load_photo, read_image
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 
@@ -41,6 +45,29 @@ def timed(fn, runs: int, warmup: int = 5) -> np.ndarray:
         fn()
         times[i] = (time.perf_counter() - start) * 1000
     return times
+
+
+def big_jpeg(size=(8100, 6050)) -> bytes:
+    """A 49-megapixel JPEG, the largest photo we accept, of the six-face sample."""
+    buffer = io.BytesIO()
+    Image.fromarray(cv2.resize(read_image(ASSETS / "six-faces.jpg"), size)).save(buffer, "JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def peak_extra_mb(fn) -> float | None:
+    """How far ``fn()`` raises this process's peak resident memory above where it stood (Linux only)."""
+    try:
+        Path("/proc/self/clear_refs").write_text("5")  # resets the peak to the current size
+        before = _high_water_mb()
+        fn()
+        return _high_water_mb() - before
+    except OSError:
+        return None
+
+
+def _high_water_mb() -> float:
+    status = Path("/proc/self/status").read_text().splitlines()
+    return next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) / 1024
 
 
 def row(name: str, ms: np.ndarray, per: int = 1) -> str:
@@ -95,6 +122,13 @@ def main(argv=None) -> int:
             ms = timed(lambda: eng.analyze(frame), args.runs)
             results[detector, name] = ms
             print(row(f"{detector}, {name} ({found} found)", ms))
+
+    print("\none 49-megapixel JPEG, decoded and analysed (YuNet if found)")
+    eng, data = engines.get("yunet", engine), big_jpeg()
+    for name, analyse in (("at analysis size (ours)", lambda: eng.analyze(data)),
+                          ("decoded in full (baseline)", lambda: eng.analyze(load_photo(data, max_side=None)))):
+        extra = peak_extra_mb(analyse)
+        print(row(name, timed(analyse, 5, warmup=1)) + (f"   peak +{extra:.0f} MB" if extra is not None else ""))
 
     keras_path = resolve_model_file(args.model).with_suffix(".keras")
     try:

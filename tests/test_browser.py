@@ -106,6 +106,27 @@ def test_upload(server, page):
     shot(page, "upload")
 
 
+def test_big_photo_is_shown_at_display_size_and_downloads_at_full_size(server, page, tmp_path):
+    import cv2
+    from PIL import Image
+
+    from fer_core.limits import DISPLAY_MAX_SIDE
+    from support import encode, group_photo
+
+    path = tmp_path / "group.jpg"
+    path.write_bytes(encode(cv2.resize(group_photo(), (4000, 3000)), "JPEG", quality=90))
+    page.goto(server[0] + "/upload")
+    page.locator("input[type=file]").set_input_files(str(path))
+    page.get_by_text("Face 6:").wait_for()
+    shown = page.locator("[data-testid=stImage] img").first
+    assert 0 < shown.evaluate("img => img.naturalWidth") <= DISPLAY_MAX_SIDE
+    with page.expect_download(timeout=120_000) as download:
+        page.get_by_role("button", name="Annotated image (PNG)").click()
+    assert download.value.suggested_filename == "group-annotated.png"
+    with Image.open(download.value.path()) as png:
+        assert png.size == (4000, 3000) and png.format == "PNG"
+
+
 def test_snapshot(server, page):
     snapshot_photo(page, server[0])
     shot(page, "snapshot")
