@@ -19,10 +19,25 @@ EMOTION_COLORS: dict[str, tuple[int, int, int]] = {
     "neutral": (190, 190, 190),
 }
 assert tuple(EMOTION_COLORS) == EMOTIONS
+UNCERTAIN_COLOR = (255, 255, 255)
+
+
+def _dashed_rectangle(image: np.ndarray, top_left, bottom_right, color, thickness: int) -> None:
+    """Dashes of ``color`` on a black box: visible on light and dark backgrounds alike."""
+    cv2.rectangle(image, top_left, bottom_right, (0, 0, 0), thickness, cv2.LINE_AA)
+    (x0, y0), (x1, y1) = top_left, bottom_right
+    dash = max(4, 4 * thickness)
+    for start in range(x0, x1, 2 * dash):
+        for y in (y0, y1):
+            cv2.line(image, (start, y), (min(start + dash, x1), y), color, thickness, cv2.LINE_AA)
+    for start in range(y0, y1, 2 * dash):
+        for x in (x0, x1):
+            cv2.line(image, (x, start), (x, min(start + dash, y1)), color, thickness, cv2.LINE_AA)
 
 
 def annotate(image: np.ndarray, results, labels: list[str] | None = None) -> np.ndarray:
-    """A copy of RGB ``image`` with each result's box and "label NN%" drawn; ``labels`` overrides the text."""
+    """A copy of RGB ``image`` with each result's box and reading ("happy 93%", "not sure: happy or neutral?")
+    drawn; ``labels`` overrides the text. An uncertain face gets a dashed grey box: colour is never the only cue."""
     out = np.ascontiguousarray(image, dtype=np.uint8).copy()
     height, width = out.shape[:2]
     unit = max(height, width) / 640  # line and text size follow the image size
@@ -30,9 +45,12 @@ def annotate(image: np.ndarray, results, labels: list[str] | None = None) -> np.
     font_scale = max(0.4, 0.6 * unit)
     for i, result in enumerate(results):
         x, y, w, h = result.box
-        color = EMOTION_COLORS[result.label]
-        text = labels[i] if labels else f"{result.label} {result.confidence:.0%}"
-        cv2.rectangle(out, (x, y), (x + w, y + h), color, thickness, cv2.LINE_AA)
+        color = UNCERTAIN_COLOR if result.uncertain else EMOTION_COLORS[result.label]
+        text = labels[i] if labels else result.reading
+        if result.uncertain:
+            _dashed_rectangle(out, (x, y), (x + w, y + h), color, thickness)
+        else:
+            cv2.rectangle(out, (x, y), (x + w, y + h), color, thickness, cv2.LINE_AA)
         (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, font_scale, thickness)
         top = y - th - base - 2 * thickness
         if top < 0:  # no room above the box: put the label inside it

@@ -5,6 +5,7 @@ TensorFlow loaded before aiortc (which streamlit-webrtc loads) kills the process
 """
 from __future__ import annotations
 
+import json
 import os
 import queue
 from pathlib import Path
@@ -44,6 +45,14 @@ def resolve_model_file(model: str | os.PathLike | None) -> Path:
     return path
 
 
+def uncertainty_threshold(model_file: Path) -> float:
+    """The "not sure" threshold stored in the metrics.json beside ``model_file``; 0 (never unsure) if none."""
+    try:
+        return float(json.loads((model_file.parent / "metrics.json").read_text())["uncertainty"]["threshold"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0.0
+
+
 class _Runner:
     """One LiteRT interpreter and the batch size its tensors are allocated for."""
 
@@ -76,6 +85,7 @@ class EmotionClassifier:
 
     def __init__(self, model: str | os.PathLike | None = None, num_threads: int | None = None):
         self.path = resolve_model_file(model)
+        self.threshold = uncertainty_threshold(self.path)
         self._content = self.path.read_bytes()
         self._num_threads = num_threads or min(2, os.cpu_count() or 1)
         self._idle: queue.SimpleQueue[_Runner] = queue.SimpleQueue()

@@ -7,10 +7,12 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from fer_core.classifier import EmotionClassifier
+from fer_core.explain import saliency_maps
 from fer_core.faces import FaceDetector, crop_faces, make_detector, scale_box, to_gray
 from fer_core.imageio import load_photo
 from fer_core.labels import EMOTIONS
 from fer_core.limits import MAX_FACES_PER_IMAGE
+from fer_core.uncertainty import verdict
 
 
 @dataclass(frozen=True)
@@ -18,6 +20,7 @@ class FaceResult:
     box: tuple[int, int, int, int]  # x, y, w, h in the input's pixels
     score: float  # the detector's confidence that this is a face
     probs: tuple[float, ...]  # one per class of EMOTIONS, summing to 1
+    threshold: float = 0.0  # the model's "not sure" threshold (see fer_core.uncertainty)
 
     @property
     def label(self) -> str:
@@ -26,6 +29,21 @@ class FaceResult:
     @property
     def confidence(self) -> float:
         return float(max(self.probs))
+
+    @property
+    def uncertain(self) -> bool:
+        """True when the model is not sure enough of its top emotion to state it."""
+        return self.confidence < self.threshold
+
+    @property
+    def verdict(self) -> str:
+        """What a person reads: "happy", or "not sure: happy or neutral?"."""
+        return verdict(self.probs, self.uncertain)
+
+    @property
+    def reading(self) -> str:
+        """The verdict with its confidence where it is sure: "happy 93%", or "not sure: happy or neutral?"."""
+        return self.verdict if self.uncertain else f"{self.label} {self.confidence:.0%}"
 
 
 class Engine:
@@ -55,6 +73,11 @@ class Engine:
         """Already-cropped faces, uint8 (N, 48, 48) -> (N, 7) probabilities."""
         return self.classifier.predict(faces)
 
+    def explain(self, faces: np.ndarray) -> np.ndarray:
+        """Already-cropped faces, uint8 (N, 48, 48) -> float32 (N, 48, 48) maps in [0, 1] of how much each
+        pixel pushed the model toward its predicted emotion (randomized input sampling, see fer_core.explain)."""
+        return saliency_maps(self.classify, faces)
+
     def analyze(self, image, min_score: float = 0.0, max_faces: int = MAX_FACES_PER_IMAGE) -> list[FaceResult]:
         """Every face in ``image`` (a :class:`Photo` or anything :func:`read_image` takes) with its emotion
         probabilities; boxes in the full image's pixels. Large photos are analysed on a reduced copy."""
@@ -63,7 +86,9 @@ class Engine:
         if not detections:
             return []
         probs = self.classify(crop_faces(to_gray(photo.rgb), [d.box for d in detections]))
-        faces = [FaceResult(d.box, d.score, tuple(float(p) for p in row)) for d, row in zip(detections, probs)]
+        threshold = self.classifier.threshold
+        faces = [FaceResult(d.box, d.score, tuple(float(p) for p in row), threshold)
+                 for d, row in zip(detections, probs)]
         return rescale(faces, photo.scale, photo.full_size)
 
 

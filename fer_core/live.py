@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -56,7 +56,7 @@ class LiveAnalyzer:
                 return rgb, Readout(fps, error=str(err))
             tracked = self._update(faces)
         smoothed = [face for _, face in tracked]
-        return annotate(rgb, smoothed, [f"#{i} {f.label} {f.confidence:.0%}" for i, f in tracked]), Readout(fps, tracked)
+        return annotate(rgb, smoothed, [f"#{i} {f.reading}" for i, f in tracked]), Readout(fps, tracked)
 
     def _tick(self) -> float:
         now = time.perf_counter()
@@ -75,7 +75,7 @@ class LiveAnalyzer:
             if overlap > 0.3:
                 unmatched.remove(best)
                 probs = self.smoothing * np.array(best.face.probs) + (1 - self.smoothing) * np.array(face.probs)
-                best.face = FaceResult(face.box, face.score, tuple(float(p) for p in probs / probs.sum()))
+                best.face = replace(face, probs=tuple(float(p) for p in probs / probs.sum()))
                 best.missed = 0
                 current.append(best)
             else:

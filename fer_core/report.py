@@ -8,7 +8,9 @@ import json
 from fer_core.engine import FaceResult
 from fer_core.labels import EMOTIONS
 
-FIELDS = ["image", "face", "x", "y", "w", "h", "score", "label", "confidence", *EMOTIONS]
+FIELDS = ["image", "face", "x", "y", "w", "h", "score", "label", "confidence", "uncertain", *EMOTIONS]
+SUMMARY_FIELDS = ["image", "faces", *EMOTIONS, "not sure", "summary"]
+NOT_SURE = "not sure"
 
 
 def face_records(image_name: str, faces: list[FaceResult]) -> list[dict]:
@@ -17,14 +19,36 @@ def face_records(image_name: str, faces: list[FaceResult]) -> list[dict]:
         x, y, w, h = face.box
         records.append({"image": image_name, "face": i + 1, "x": x, "y": y, "w": w, "h": h,
                         "score": round(face.score, 4), "label": face.label,
-                        "confidence": round(face.confidence, 4),
+                        "confidence": round(face.confidence, 4), "uncertain": face.uncertain,
                         **{name: round(p, 4) for name, p in zip(EMOTIONS, face.probs)}})
     return records
 
 
-def to_csv(records: list[dict]) -> str:
+def mood_counts(faces: list[FaceResult]) -> dict[str, int]:
+    """How many faces read each emotion, plus "not sure"; most frequent first, then in EMOTIONS' order."""
+    counts = {name: 0 for name in (*EMOTIONS, NOT_SURE)}
+    for face in faces:
+        counts[NOT_SURE if face.uncertain else face.label] += 1
+    order = {name: i for i, name in enumerate(counts)}
+    return dict(sorted(((k, n) for k, n in counts.items() if n), key=lambda kv: (-kv[1], order[kv[0]])))
+
+
+def mood_summary(faces: list[FaceResult]) -> str:
+    """The group's mood in one line: "6 faces: 4 happy, 1 neutral, 1 not sure"."""
+    parts = ", ".join(f"{n} {name}" for name, n in mood_counts(faces).items())
+    return f"{len(faces)} face{'s' * (len(faces) != 1)}" + (f": {parts}" if parts else "")
+
+
+def summary_record(image_name: str, faces: list[FaceResult]) -> dict:
+    """One row of the per-image summary table: counts per emotion and the summary line."""
+    counts = mood_counts(faces)
+    return {"image": image_name, "faces": len(faces), **{name: counts.get(name, 0) for name in (*EMOTIONS, NOT_SURE)},
+            "summary": mood_summary(faces)}
+
+
+def to_csv(records: list[dict], fields: list[str] = FIELDS) -> str:
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, FIELDS)
+    writer = csv.DictWriter(buffer, fields)
     writer.writeheader()
     writer.writerows(records)
     return buffer.getvalue()

@@ -21,6 +21,7 @@ from fer_core.bench import timed
 from fer_core.classifier import TFLITE_FILE, EmotionClassifier
 from fer_core.training.data import Fer2013, load_fer2013
 from fer_core.labels import EMOTIONS
+from fer_core.uncertainty import TARGET_ACCURACY, accuracy_coverage, choose_threshold, curve
 
 TEST_SPLIT = "PrivateTest"
 
@@ -51,6 +52,17 @@ def predict_with_tta(classifier: EmotionClassifier, x: np.ndarray) -> tuple[np.n
     return plain, (plain + predict_all(classifier, x[:, :, ::-1])) / 2
 
 
+def uncertainty_report(val: np.ndarray, y_val: np.ndarray, test: np.ndarray, y_test: np.ndarray) -> dict:
+    """The "not sure" threshold chosen on PublicTest, and how it does on PrivateTest."""
+    threshold = choose_threshold(val.max(1), val.argmax(1) == y_val)
+    report = {"threshold": round(threshold, 4), "target_accuracy": TARGET_ACCURACY, "chosen_on": "PublicTest"}
+    for split, probs, y in (("public_test", val, y_val), ("private_test", test, y_test)):
+        accuracy, coverage = accuracy_coverage(probs.max(1), probs.argmax(1) == y, threshold)
+        report[split] = {"accuracy_when_sure": round(accuracy, 4), "coverage": round(coverage, 4)}
+    report["curve"] = curve(test.max(1), test.argmax(1) == y_test)
+    return report
+
+
 def face_latency_ms(classifier: EmotionClassifier, face: np.ndarray, runs: int = 300) -> dict:
     """Per-face latency of one engine call with one face (p50 and p95, milliseconds)."""
     times = timed(lambda: classifier.predict(face[None]), runs)
@@ -63,6 +75,7 @@ def evaluate(model_dir: Path, data: Fer2013, training: dict | None = None) -> di
     x_test, y_test = data.split(TEST_SPLIT)
     x_val, y_val = data.split("PublicTest")
     plain, tta = predict_with_tta(classifier, x_test)
+    val = predict_all(classifier, x_val) if len(y_val) else None
     cm = confusion_matrix(y_test, plain.argmax(1))
     report = classification_report(cm)
     metrics = {
@@ -77,7 +90,8 @@ def evaluate(model_dir: Path, data: Fer2013, training: dict | None = None) -> di
         "per_class": report["per_class"],
         "confusion_matrix": {"classes": list(EMOTIONS), "rows": "true", "columns": "predicted",
                              "counts": cm.tolist()},
-        "val_accuracy": float((predict_all(classifier, x_val).argmax(1) == y_val).mean()) if len(y_val) else None,
+        "val_accuracy": float((val.argmax(1) == y_val).mean()) if val is not None else None,
+        "uncertainty": uncertainty_report(val, y_val, plain, y_test) if val is not None else None,
         "file_bytes": {f.name: f.stat().st_size for f in sorted(model_dir.glob("model.*"))},
         "latency_ms_per_face": face_latency_ms(classifier, x_test[0]),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores",
@@ -153,6 +167,7 @@ Trained for {t.get('epochs', '?')} epochs in {t.get('seconds', 0) / 3600:.1f} h 
 |---|---|---|---|---|
 {rows}
 
+{_uncertainty_section(m.get('uncertainty'))}
 Reproduce: `python -m fer_core.training.evaluate --data PATH/fer2013.npz --model models/{m['model']}`.
 
 ## Limits
@@ -162,6 +177,17 @@ Reproduce: `python -m fer_core.training.evaluate --data PATH/fer2013.npz --model
 - The labels themselves are noisy: people agree with FER2013's labels about 65% of the time.
 - 48x48 grayscale: no colour and little detail; faces far from frontal or half hidden are read poorly.
 - It reads facial expressions, not feelings. Do not use it to make decisions about people.
+"""
+
+
+def _uncertainty_section(u: dict | None) -> str:
+    if not u:
+        return ""
+    return f"""## "Not sure"
+A face whose top probability is below **{u['threshold']:.2f}** reads "not sure: A or B?" instead of a label. The
+threshold was chosen on {u['chosen_on']} as the lowest at which the remaining faces are right at least
+{u['target_accuracy']:.0%} of the time. On PrivateTest the model is sure of {u['private_test']['coverage']:.1%} of
+faces, and right about {u['private_test']['accuracy_when_sure']:.1%} of those.
 """
 
 

@@ -1,0 +1,43 @@
+"""Why did the model say that? Randomized input sampling (RISE, Petsiuk et al. 2018) at the pixel level.
+
+Each face is shown to the model ``SAMPLES`` times, each time with a different random fifth of its pixels
+set to the face's mean grey. A pixel's importance is how much lower the predicted emotion's probability is,
+on average, when that pixel is hidden than when it is shown. It needs only forward passes, batched through
+the same LiteRT model that serves, so serving never loads TensorFlow, and it works for any model that keeps
+the contract.
+
+We measured coarser maps first: hiding 8x8 to 16x16 patches one at a time (occlusion sensitivity), or
+RISE with smooth masks. Their most important fifth of the pixels, hidden, lowered the probability more
+than a random fifth on only 64-72% of faces, against 90% for pixel-level masks (see the faithfulness test).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from fer_core.labels import FACE_SIZE
+
+SAMPLES = 128  # forward passes per face
+HIDDEN_SHARE = 0.2  # of the pixels hidden in each pass
+_MASKS = np.random.default_rng(0).random((SAMPLES, FACE_SIZE, FACE_SIZE)) < HIDDEN_SHARE  # fixed: same face, same map
+_HIDDEN_COUNT = _MASKS.sum(0)
+_SHOWN_COUNT = SAMPLES - _HIDDEN_COUNT
+
+
+def saliency_maps(classify, faces: np.ndarray) -> np.ndarray:
+    """uint8 (N, 48, 48) faces -> float32 (N, 48, 48) maps in [0, 1]: how much each pixel pushed the model
+    toward its predicted emotion (1 = most; 0 = not at all, or against it).
+
+    ``classify`` maps (M, 48, 48) faces to (M, 7) probabilities.
+    """
+    faces = np.asarray(faces, np.float32)
+    if faces.ndim != 3 or faces.shape[1:] != (FACE_SIZE, FACE_SIZE):
+        raise ValueError(f"faces must be N x {FACE_SIZE} x {FACE_SIZE}; got {faces.shape}")
+    maps = np.zeros_like(faces)
+    for i, face in enumerate(faces):
+        predicted = int(classify(face[None]).argmax())
+        probs = classify(np.where(_MASKS, face.mean(), face))[:, predicted]
+        hidden = np.tensordot(probs, _MASKS, axes=1) / np.maximum(_HIDDEN_COUNT, 1)
+        shown = np.tensordot(probs, ~_MASKS, axes=1) / np.maximum(_SHOWN_COUNT, 1)
+        maps[i] = np.clip(shown - hidden, 0, None)
+    peak = maps.max(axis=(1, 2), keepdims=True)
+    return np.divide(maps, peak, out=np.zeros_like(maps), where=peak > 1e-6)  # below: rounding noise

@@ -1,0 +1,52 @@
+"""When to say "not sure": a confidence threshold per model, chosen on PublicTest, and how to word it.
+
+A face is *uncertain* when its top probability falls below the model's threshold. The threshold is the
+lowest one at which the faces above it are right at least ``TARGET_ACCURACY`` of the time on PublicTest,
+so it keeps as many faces as possible (the coverage) while their labels can be trusted.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from fer_core.labels import EMOTIONS
+
+TARGET_ACCURACY = 0.85
+CURVE_THRESHOLDS = np.round(np.arange(0.15, 1.0, 0.01), 2)  # where the accuracy-coverage curve is sampled
+
+
+def accuracy_coverage(confidence: np.ndarray, correct: np.ndarray, threshold: float) -> tuple[float, float]:
+    """Accuracy of the faces at or above ``threshold`` and their share of all faces (0 accuracy if none)."""
+    kept = confidence >= threshold
+    coverage = float(kept.mean()) if len(kept) else 0.0
+    return (float(correct[kept].mean()) if kept.any() else 0.0), coverage
+
+
+def choose_threshold(confidence: np.ndarray, correct: np.ndarray, target: float = TARGET_ACCURACY) -> float:
+    """The lowest threshold (one of the observed confidences) whose kept faces reach ``target`` accuracy.
+
+    1.0 (every face uncertain) if no threshold reaches it.
+    """
+    order = np.argsort(-confidence, kind="stable")
+    conf, right = confidence[order], correct[order].astype(float)
+    running = np.cumsum(right) / np.arange(1, len(right) + 1)  # accuracy of the k most confident faces
+    # A threshold keeps every face tied at it, so only the last face of each run of equal confidences counts.
+    last_of_tie = np.r_[conf[1:] != conf[:-1], True]
+    good = np.flatnonzero((running >= target) & last_of_tie)
+    return float(conf[good[-1]]) if len(good) else 1.0
+
+
+def curve(confidence: np.ndarray, correct: np.ndarray) -> list[dict]:
+    """The accuracy-coverage curve at CURVE_THRESHOLDS, for the model card and the dashboard."""
+    points = []
+    for t in CURVE_THRESHOLDS:
+        accuracy, coverage = accuracy_coverage(confidence, correct, float(t))
+        points.append({"threshold": float(t), "accuracy": round(accuracy, 4), "coverage": round(coverage, 4)})
+    return points
+
+
+def verdict(probs, uncertain: bool) -> str:
+    """What a person reads for one face: "happy", or "not sure: happy or neutral?"."""
+    first, second = np.argsort(probs)[::-1][:2]
+    if uncertain:
+        return f"not sure: {EMOTIONS[first]} or {EMOTIONS[second]}?"
+    return EMOTIONS[first]

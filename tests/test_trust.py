@@ -1,0 +1,122 @@
+"""Results people can trust: the "not sure" threshold and wording, the group's mood, and "why?" maps."""
+import json
+import time
+
+import numpy as np
+import pytest
+
+from fer_core import EMOTIONS, Engine
+from fer_core.engine import FaceResult
+from fer_core.report import face_records, mood_summary, summary_record, to_csv
+from fer_core.training.data import find_default_data, load_fer2013
+from fer_core.uncertainty import accuracy_coverage, choose_threshold, curve
+from support import REPO, group_photo, lfw_faces
+
+
+def test_threshold_on_synthetic_data_with_a_known_answer():
+    # Ten faces, most confident first; the top 7 are 6/7 = 85.7% right, the top 8 only 6/8 = 75%.
+    confidence = np.array([0.95, 0.9, 0.85, 0.8, 0.75, 0.7, 0.65, 0.6, 0.55, 0.5])
+    correct = np.array([1, 1, 1, 0, 1, 1, 1, 0, 1, 0], bool)
+    assert choose_threshold(confidence, correct, 0.85) == 0.65
+    assert accuracy_coverage(confidence, correct, 0.65) == (pytest.approx(6 / 7), 0.7)
+    assert choose_threshold(confidence, correct, 0.75) == 0.55  # top 9: 7/9 = 77.8%, top 10: 70%
+    assert choose_threshold(confidence, correct, 0.99) == 0.85  # the top 3 are all right
+    assert choose_threshold(confidence, ~correct, 0.99) == 1.0  # never right: every face is uncertain
+
+
+def test_threshold_keeps_ties_together():
+    # The top two tie: a threshold keeps both or neither, so 1/2 right counts, not 1/1.
+    confidence = np.array([0.9, 0.9, 0.5])
+    assert choose_threshold(confidence, np.array([1, 0, 1], bool), 0.85) == 1.0
+
+
+def test_curve_runs_from_full_coverage_down():
+    rng = np.random.default_rng(0)
+    confidence = rng.uniform(0.2, 1.0, 500)
+    correct = rng.uniform(size=500) < confidence  # calibrated by construction
+    points = curve(confidence, correct)
+    coverage = [p["coverage"] for p in points]
+    assert coverage[0] == 1.0 and coverage == sorted(coverage, reverse=True)
+    assert points[-1]["accuracy"] > points[0]["accuracy"]
+
+
+def test_uncertain_faces_read_in_plain_words():
+    probs = (0.05, 0.0, 0.05, 0.40, 0.10, 0.05, 0.35)
+    sure, unsure = FaceResult((0, 0, 9, 9), 0.9, probs, 0.3), FaceResult((0, 0, 9, 9), 0.9, probs, 0.6)
+    assert (sure.uncertain, sure.verdict, sure.reading) == (False, "happy", "happy 40%")
+    assert (unsure.uncertain, unsure.verdict) == (True, "not sure: happy or neutral?")
+    assert unsure.reading == "not sure: happy or neutral?"
+    (record,) = face_records("x.jpg", [unsure])
+    assert record["uncertain"] is True and "uncertain" in to_csv([record]).splitlines()[0].split(",")
+
+
+def test_the_shipped_model_carries_its_threshold():
+    from conftest import shipped_model_dir
+
+    folder = shipped_model_dir()
+    if folder is None:
+        pytest.skip("no shipped model")
+    stored = json.loads((folder / "metrics.json").read_text())["uncertainty"]
+    assert 0.3 < stored["threshold"] < 0.95 and stored["private_test"]["accuracy_when_sure"] >= 0.8
+    assert Engine.load(folder, "haar").classifier.threshold == stored["threshold"]
+
+
+def test_group_mood_of_the_six_faces_sample(yunet_model):
+    engine = Engine.load(detector="yunet", yunet_model=yunet_model)
+    faces = engine.analyze(REPO / "assets" / "six-faces.jpg")
+    assert mood_summary(faces) == "6 faces: 6 happy"
+    mixed = faces[:4] + [FaceResult(f.box, f.score, f.probs, threshold=0.99) for f in faces[4:]]
+    assert mood_summary(mixed) == "6 faces: 4 happy, 2 not sure"
+    row = summary_record("six.jpg", mixed)
+    assert (row["faces"], row["happy"], row["not sure"], row["sad"]) == (6, 4, 2, 0)
+    assert mood_summary(faces[:1]) == "1 face: 1 happy" and mood_summary([]) == "0 faces"
+
+
+@pytest.fixture(scope="module")
+def engine(model_dir):
+    return Engine.load(model_dir, "haar")
+
+
+def test_explanation_shape_range_and_speed(engine):
+    faces = lfw_faces(8)
+    engine.explain(faces[:1])  # warm up
+    start = time.perf_counter()
+    maps = engine.explain(faces)
+    per_face_ms = (time.perf_counter() - start) * 1000 / len(faces)
+    print(f"\nexplanation: {per_face_ms:.0f} ms per face")
+    assert maps.shape == (8, 48, 48) and maps.dtype == np.float32
+    assert maps.min() >= 0 and np.allclose(maps.max(axis=(1, 2)), 1)
+    np.testing.assert_array_equal(engine.explain(faces[:2]), maps[:2])  # the same face, the same map
+    assert engine.explain(np.zeros((0, 48, 48), np.uint8)).shape == (0, 48, 48)
+
+
+def faithfulness(engine, faces: np.ndarray, seed: int = 0) -> np.ndarray:
+    """Per face: does hiding the 20% most salient pixels lower the predicted probability more than hiding a
+    random 20%? Hidden pixels are set to the face's mean."""
+    rng = np.random.default_rng(seed)
+    maps = engine.explain(faces)
+    predicted = engine.classify(faces).argmax(1)
+    hidden = int(0.2 * 48 * 48)
+    wins = []
+    for face, heat, label in zip(faces, maps, predicted):
+        salient, random = face.astype(np.float32).ravel(), face.astype(np.float32).ravel()
+        salient[np.argsort(-heat.ravel(), kind="stable")[:hidden]] = face.mean()
+        random[rng.choice(face.size, hidden, replace=False)] = face.mean()
+        after = engine.classify(np.stack([salient, random]).reshape(2, 48, 48))[:, label]
+        wins.append(after[0] < after[1])
+    return np.array(wins)
+
+
+def test_explanations_are_faithful_on_real_faces(engine):
+    faces = lfw_faces(200)
+    data = find_default_data()
+    if data is not None:
+        faces = np.concatenate([faces, load_fer2013(data).split("PublicTest")[0][:300]])
+    wins = faithfulness(engine, faces)
+    print(f"\nfaithfulness: salient beats random on {wins.mean():.1%} of {len(faces)} faces "
+          f"(LFW {wins[:200].mean():.1%}" + (f", FER2013 PublicTest {wins[200:].mean():.1%})" if data else ")"))
+    assert wins.mean() >= 0.8
+
+
+def test_explanation_of_a_blank_face_is_all_zero(engine):
+    assert engine.explain(np.full((1, 48, 48), 128, np.uint8)).max() == 0
