@@ -78,6 +78,12 @@ class Engine:
         pixel pushed the model toward its predicted emotion (randomized input sampling, see fer_core.explain)."""
         return saliency_maps(self.classify, faces)
 
+    def crops(self, image, faces: list[FaceResult]) -> np.ndarray:
+        """The 48x48 grey faces the model read for ``faces``, as :meth:`analyze` returned them for ``image``."""
+        photo = load_photo(image)
+        (sx, sy), (height, width) = photo.scale, photo.rgb.shape[:2]
+        return crop_faces(to_gray(photo.rgb), [scale_box(f.box, (1 / sx, 1 / sy), (width, height)) for f in faces])
+
     def analyze(self, image, min_score: float = 0.0, max_faces: int = MAX_FACES_PER_IMAGE) -> list[FaceResult]:
         """Every face in ``image`` (a :class:`Photo` or anything :func:`read_image` takes) with its emotion
         probabilities; boxes in the full image's pixels. Large photos are analysed on a reduced copy."""

@@ -15,9 +15,14 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import pillow_heif
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from fer_core.limits import ANALYSIS_MAX_SIDE, MAX_IMAGE_PIXELS
+
+pillow_heif.register_heif_opener()  # HEIC/HEIF, the iPhone's default; Pillow reads AVIF itself
+FORMATS = "JPEG, PNG, HEIC, AVIF, WebP, BMP, GIF or TIFF"
+UPLOAD_TYPES = ["jpg", "jpeg", "png", "heic", "heif", "avif", "webp", "bmp", "gif", "tif", "tiff"]
 
 # Pillow's own bomb guard only warns below 2x its limit; ours refuses above MAX_IMAGE_PIXELS itself.
 Image.MAX_IMAGE_PIXELS = None
@@ -84,10 +89,21 @@ def load_photo(src, max_side: int | None = ANALYSIS_MAX_SIDE) -> Photo:
     except ImageError:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
-        raise ImageError("This file is not an image we can read (JPEG, PNG, WebP, BMP, GIF or TIFF).") from err
+        src.seek(0)
+        if _is_image_container(src.read(16)):  # e.g. a HEIC cut short: its header is fine, the rest is not
+            raise ImageError("This image is damaged or incomplete and cannot be read.") from err
+        raise ImageError(f"This file is not an image we can read ({FORMATS}).") from err
     except (OSError, ValueError, SyntaxError, EOFError, IndexError, TypeError, KeyError, MemoryError) as err:
         # Pillow reports truncated and corrupt data through any of these.
         raise ImageError("This image is damaged or incomplete and cannot be read.") from err
+
+
+_HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"heim", b"heis", b"mif1", b"msf1", b"avif", b"avis")
+
+
+def _is_image_container(head: bytes) -> bool:
+    """Whether the first bytes say HEIF/HEIC or AVIF (an ISO 'ftyp' box), formats that open only whole."""
+    return head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS
 
 
 def _check_size(width: int, height: int) -> None:

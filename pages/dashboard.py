@@ -1,6 +1,6 @@
 import streamlit as st
 
-from ui.charts import class_counts, confusion_heatmap, per_class_metrics, training_curves
+from ui.charts import accuracy_coverage, class_counts, confusion_heatmap, per_class_metrics, training_curves
 from ui.engine import shipped_artifacts
 from ui.navigation import require_entrypoint
 
@@ -37,6 +37,20 @@ with classes:
     st.plotly_chart(per_class_metrics(metrics["per_class"]))
     if artifacts.class_counts:
         st.plotly_chart(class_counts(artifacts.class_counts))
+
+uncertainty = metrics.get("uncertainty")
+if uncertainty:
+    curve, words = st.columns([3, 2])
+    curve.plotly_chart(accuracy_coverage(uncertainty["curve"], uncertainty["threshold"]))
+    private = uncertainty["private_test"]
+    words.markdown(
+        f"#### When does it say “not sure”?\n"
+        f"When its top emotion has less than **{uncertainty['threshold']:.0%}** probability, the app says "
+        f"“not sure: A or B?” instead of a label. On FER2013's test set it is sure of "
+        f"**{private['coverage']:.0%}** of faces and right about **{private['accuracy_when_sure']:.0%}** of "
+        f"those, against {metrics['accuracy']:.0%} over all faces. The threshold was chosen on a separate "
+        f"validation set as the lowest that keeps the answers it is sure of right "
+        f"{uncertainty['target_accuracy']:.0%} of the time.")
 
 if artifacts.model_card:
     with st.expander("Model card"):

@@ -9,6 +9,7 @@ from streamlit_webrtc import WebRtcMode, webrtc_streamer
 
 from fer_core import EMOTIONS
 from fer_core.live import LiveAnalyzer
+from fer_core.report import mood_summary
 from ui.charts import probability_timeline
 from ui.engine import current_settings, get_engine
 from ui.navigation import require_entrypoint
@@ -81,7 +82,10 @@ while context.state.playing:
     lines = [f"**{readout.fps:.1f} frames per second**"]
     if readout.error:
         lines.append(f"This frame could not be read: {readout.error}")
-    lines += [f"Face #{i}: **{face.label}** ({face.confidence:.0%})" for i, face in readout.faces] or ["No face in view."]
+    if len(readout.faces) > 1:
+        lines.append(f"**In view: {mood_summary([face for _, face in readout.faces])}**")
+    lines += [f"Face #{i}: **{face.verdict}**" + ("" if face.uncertain else f" ({face.confidence:.0%})")
+              for i, face in readout.faces] or ["No face in view."]
     status.markdown("  \n".join(lines))
     if readout.faces:
         history.append((now, readout.faces[0][1].probs))

@@ -2,6 +2,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from fer_core.imageio import FORMATS, UPLOAD_TYPES
 from fer_core.limits import MAX_IMAGES_PER_UPLOAD, MAX_UPLOAD_MB
 from ui.engine import current_settings, get_engine
 from ui.navigation import require_entrypoint
@@ -15,8 +16,8 @@ st.title("Upload photos")
 engine = get_engine(current_settings())
 
 files = st.file_uploader(
-    f"Photos (JPG, PNG, WebP, BMP, GIF or TIFF; up to {MAX_IMAGES_PER_UPLOAD} files of {MAX_UPLOAD_MB} MB)",
-    type=["jpg", "jpeg", "png", "webp", "bmp", "gif", "tif", "tiff"], accept_multiple_files=True)
+    f"Photos ({FORMATS}; up to {MAX_IMAGES_PER_UPLOAD} files of {MAX_UPLOAD_MB} MB)",
+    type=UPLOAD_TYPES, accept_multiple_files=True)
 st.caption("Or try a sample:")
 for column, sample in zip(st.columns(len(SAMPLES) + 2), SAMPLES):
     if column.button(sample.stem.replace("-", " ").capitalize(), key=f"sample-{sample.name}"):

@@ -9,6 +9,7 @@ from PIL import Image
 from fer_core.limits import MAX_IMAGES_PER_UPLOAD
 from support import astronaut, encode
 from test_app import open_page
+from test_imageio import phone_photo
 from ui.results import escape_markdown
 
 
@@ -40,6 +41,9 @@ INPUTS = {
     "one-pixel.png": (encode(np.zeros((1, 1, 3), np.uint8)), 0),
     "huge.jpg": (encode(np.kron(astronaut(), np.ones((12, 12, 1), np.uint8)), "JPEG", quality=50), 1),  # 37 MP
     "fifty-faces.jpg": (crowd(), 50),
+    "iphone.heic": (phone_photo("HEIF"), 1),
+    "phone.avif": (phone_photo("AVIF"), 1),
+    "truncated.heic": (phone_photo("HEIF")[:20_000], "damaged"),
     "astronaut.jpg": (JPEG, 1),
 }
 

@@ -19,7 +19,7 @@ def test_missing_or_corrupt_model(content, tmp_path, monkeypatch):
     app = open_page("upload")
     (error,) = app.error
     assert "The emotion model could not be loaded" in error.value
-    assert ("No model file" if content is None else "damaged") in error.value
+    assert ("No model file" if content is None else "damaged") in app.code[0].value  # the detail, folded away
     assert not app.file_uploader  # the page stops before offering what cannot work
 
 
@@ -27,7 +27,9 @@ def test_missing_or_corrupt_model(content, tmp_path, monkeypatch):
 def test_missing_or_corrupt_yunet_falls_back_to_haar(content, tmp_path, monkeypatch):
     monkeypatch.setenv("FER_YUNET_MODEL", file_with(tmp_path / "yunet.onnx", content))
     app = open_page("upload")
-    assert any("Haar detector is used" in note.value for note in app.info)
+    assert not app.info and not app.warning  # no banner...
+    assert any("built-in face finder" in c.value for c in app.sidebar.caption)  # ...a calm note by the setting
+    assert "Haar detector is used" in app.sidebar.expander[0].code[0].value  # with the detail folded away
     app.file_uploader[0].set_value(("astronaut.jpg", encode(astronaut(), "JPEG"), "image/jpeg")).run()
     assert any(m.value.startswith("**Face 1:") for m in app.markdown)  # the fallback works
 
@@ -37,4 +39,5 @@ def test_yunet_asked_for_by_name_but_broken(tmp_path, monkeypatch):
     app = open_page("upload")
     app.session_state["detector"] = "yunet"
     app.run()
-    assert "face detector could not be loaded" in app.error[0].value and "another detector" in app.error[0].value
+    assert "face finder could not be started" in app.error[0].value and "another face detector" in app.error[0].value
+    assert "damaged" in app.code[0].value

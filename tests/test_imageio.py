@@ -30,7 +30,7 @@ def test_every_input_kind_gives_the_same_rgb(photo, tmp_path):
         np.testing.assert_array_equal(out, photo)
 
 
-@pytest.mark.parametrize("fmt", ["JPEG", "WEBP", "BMP", "GIF", "TIFF"])
+@pytest.mark.parametrize("fmt", ["JPEG", "WEBP", "BMP", "GIF", "TIFF", "HEIF", "AVIF"])
 def test_formats(photo, fmt):
     out = read_image(encode(photo, fmt))
     assert out.shape == photo.shape
@@ -162,3 +162,28 @@ def test_small_images_and_frames_are_not_resized(photo):
     np.testing.assert_array_equal(out.rgb, photo)
     frame = np.zeros((3000, 100, 3), np.uint8)
     assert load_photo(frame).rgb.shape == (ANALYSIS_MAX_SIDE, 68, 3) and load_photo(frame).full_size == (100, 3000)
+
+
+def phone_photo(fmt: str) -> bytes:
+    """What a phone writes: the sensor's pixels turned a quarter, and EXIF orientation 6 to turn them upright
+    (HEIC: pillow-heif stores it as the container's rotation, as iPhones do)."""
+    stored = Image.fromarray(astronaut()[:, :400]).transpose(Image.Transpose.ROTATE_90)
+    exif = Image.Exif()
+    exif[ExifTags.Base.Orientation] = 6
+    return encode(stored, fmt, quality=90, exif=exif.tobytes())
+
+
+@pytest.mark.parametrize("fmt", ["HEIF", "AVIF"])
+def test_iphone_formats_come_out_upright(fmt):
+    upright = astronaut()[:, :400]
+    out = read_image(phone_photo(fmt))
+    assert out.shape == upright.shape
+    assert np.abs(out.astype(int) - upright).mean() < 12
+    assert load_photo(phone_photo(fmt)).full_size == (400, 512)
+
+
+@pytest.mark.parametrize("fmt", ["HEIF", "AVIF"])
+def test_truncated_iphone_formats_are_called_damaged(fmt):
+    data = phone_photo(fmt)
+    with pytest.raises(ImageError, match="damaged or incomplete"):
+        read_image(data[: len(data) // 2])

@@ -33,6 +33,29 @@ def probability_timeline(history: pd.DataFrame) -> go.Figure:
     return _layout(fig, "Emotions over the last seconds", height=280)
 
 
+def mood_bars(counts: dict[str, int]) -> go.Figure:
+    """How the faces of a group split: one bar per emotion (and "not sure"), most frequent first."""
+    colors = [f"rgb{EMOTION_COLORS[name]}" if name in EMOTION_COLORS else "rgb(255,255,255)" for name in counts]
+    fig = go.Figure(go.Bar(x=list(counts), y=list(counts.values()), marker_color=colors,
+                           marker_line=dict(color="black", width=1), text=list(counts.values()), textposition="auto"))
+    fig.update_yaxes(title="faces", dtick=1)
+    return _layout(fig, "How the faces split", height=240)
+
+
+def accuracy_coverage(points: list[dict], threshold: float) -> go.Figure:
+    """PrivateTest accuracy of the faces the model is sure of, against their share, for each threshold."""
+    fig = go.Figure(go.Scatter(x=[p["coverage"] for p in points], y=[p["accuracy"] for p in points], mode="lines",
+                               name="all thresholds", customdata=[p["threshold"] for p in points],
+                               hovertemplate="threshold %{customdata:.2f}: %{y:.1%} right on %{x:.1%} of faces"))
+    chosen = min(points, key=lambda p: abs(p["threshold"] - threshold))
+    fig.add_trace(go.Scatter(x=[chosen["coverage"]], y=[chosen["accuracy"]], mode="markers+text",
+                             marker=dict(size=12, symbol="diamond"), name="the app's threshold",
+                             text=[f"threshold {threshold:.2f}"], textposition="bottom right"))
+    fig.update_xaxes(title="share of faces the model is sure of (coverage)", tickformat=".0%", range=[0, 1.02])
+    fig.update_yaxes(title="accuracy on those faces", tickformat=".0%")
+    return _layout(fig, "When the model says it is sure (PrivateTest)", height=360)
+
+
 def training_curves(history: pd.DataFrame, metric: str) -> go.Figure:
     fig = go.Figure([go.Scatter(x=history["epoch"] + 1, y=history[metric], name="training", mode="lines"),
                      go.Scatter(x=history["epoch"] + 1, y=history[f"val_{metric}"], name="validation (PublicTest)",

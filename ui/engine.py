@@ -40,14 +40,21 @@ def get_engine(settings: Settings) -> Engine:
         engine = _load_engine(os.environ.get("FER_MODEL"), settings.detector, os.environ.get("FER_YUNET_MODEL"),
                               os.environ.get("FER_YUNET_DOWNLOAD", "1") == "1")
     except ModelError as err:
-        st.error(f"The emotion model could not be loaded. {err} Reinstall the app from a fresh copy of the "
-                 "repository, or point FER_MODEL at a model folder.")
+        st.error("The emotion model could not be loaded, so faces cannot be read right now. Whoever runs this "
+                 "app can fix it by reinstalling it from a fresh copy of the repository.")
+        with st.expander("Technical details"):
+            st.code(f"{err}\nOr point FER_MODEL at a model folder.", language=None)
         st.stop()
     except DetectorError as err:
-        st.error(f"The face detector could not be loaded: {err} Choose another detector in the sidebar.")
+        st.error("The chosen face finder could not be started. Choose another face detector in the sidebar.")
+        with st.expander("Technical details"):
+            st.code(str(err), language=None)
         st.stop()
-    if engine.note:
-        st.info(engine.note)
+    if engine.note:  # YuNet is missing: say so calmly, beside the setting it concerns, not as a banner
+        with st.sidebar:
+            st.caption("Using the built-in face finder (the more accurate YuNet is not available here).")
+            with st.expander("Technical details"):
+                st.code(engine.note, language=None)
     return engine
 
 
