@@ -12,6 +12,7 @@ from pathlib import Path
 
 import cv2
 import numpy as np
+import skimage.data
 
 from support import REPO, YUNET_MODEL, astronaut, free_port
 
@@ -54,15 +55,23 @@ def streamlit_server(log_path: Path, env: dict | None = None, extra_args: tuple[
                 process.kill()
 
 
-def write_face_video(path: Path, seconds: float = 4, fps: int = 15) -> Path:
-    """A .y4m clip (640x480, I420) of a real face drifting slowly, for Chromium's fake camera."""
-    face = cv2.resize(astronaut()[20:260, 110:340], (230, 240))
+def unsure_face() -> np.ndarray:
+    """The cameraman (scikit-image's public-domain photo), whom the model reads as "not sure: sad or angry?"."""
+    return cv2.cvtColor(cv2.resize(skimage.data.camera()[40:240, 180:380], (240, 240)), cv2.COLOR_GRAY2RGB)
+
+
+def write_face_video(path: Path, face: np.ndarray | None = None, seconds: float = 4, fps: int = 15) -> Path:
+    """A .y4m clip (640x480, I420) of a real face (the astronaut unless given; at most 240 px tall) drifting
+    slowly, for Chromium's fake camera."""
+    face = cv2.resize(astronaut()[20:260, 110:340], (230, 240)) if face is None else face
+    height, width = face.shape[:2]
+    top = (480 - height) // 2
     with open(path, "wb") as f:
         f.write(f"YUV4MPEG2 W640 H480 F{fps}:1 Ip A1:1 C420jpeg\n".encode())
         for i in range(int(seconds * fps)):
             frame = np.full((480, 640, 3), 170, np.uint8)
             x = 200 + int(40 * np.sin(i / 10))
-            frame[120:360, x:x + 230] = face
+            frame[top:top + height, x:x + width] = face
             f.write(b"FRAME\n" + cv2.cvtColor(frame, cv2.COLOR_RGB2YUV_I420).tobytes())
     return path
 
