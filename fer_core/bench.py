@@ -2,7 +2,7 @@
 
     python -m fer_core.bench [--model models/NAME] [--yunet PATH] [--runs 200]
 
-Prints per-face classification latency (batch 1 and 8), then end-to-end latency and FPS for a
+Prints per-face classification latency (batch 1 and 8) and the time of a "why?" map, then end-to-end latency and FPS for a
 640x480 frame with one face and with six faces, for each detector; then a 49-megapixel JPEG decoded at
 analysis size against the same photo decoded in full (time and peak memory); then the naive baseline
 (Haar on the full frame + Keras ``model.predict`` per face) on the same frames, and the speed-up.
@@ -108,6 +108,7 @@ def main(argv=None) -> int:
     print(row("batch 1", timed(lambda: engine.classify(face), args.runs)))
     eight = np.repeat(face, 8, axis=0)
     print(row("batch 8, per face", timed(lambda: engine.classify(eight), args.runs), per=8))
+    print(row("why? map (explain), per face", timed(lambda: engine.explain(face), max(10, args.runs // 10))))
 
     engines = {"haar": engine}
     try:
