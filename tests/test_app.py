@@ -43,6 +43,10 @@ def test_upload_real_photos_and_a_broken_one():
     assert len(table) == 7 and set(table["label"]) <= set(EMOTIONS)
     labels = [b.label for b in app.get("download_button")]
     assert labels.count("Annotated image (PNG)") == 2 and "Results (CSV)" in labels
+    summary = app.dataframe[-2].value  # one row per image, above the faces
+    assert list(summary["image"]) == ["astronaut.jpg", "group.png"] and list(summary["faces"]) == [1, 6]
+    assert summary["summary"][1].startswith("6 faces: ") and "Summary per image (CSV)" in labels
+    assert any(m.value.startswith("#### 6 faces: ") for m in app.markdown)  # the group's mood above its faces
 
 
 def test_upload_sample_button():
