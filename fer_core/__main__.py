@@ -1,19 +1,25 @@
-"""Command line: ``python -m fer_core predict IMAGE... [--json | --csv]``.
+"""Command line.
 
-Prints one record per face. A missing file or a non-image gets a one-line error on stderr and the
-exit status 1; the other images are still processed.
+    python -m fer_core predict IMAGE... [--json | --csv]
+    python -m fer_core video IN [--out annotated.mp4] [--csv faces.csv | --json faces.json] [--every SECONDS]
+
+``predict`` prints one record per face. A missing file or a non-image gets a one-line error on stderr and the
+exit status 1; the other images are still processed. ``video`` writes one record per face per analysed frame,
+with its time and the face's id, and shows its progress on stderr; a bad file gets a one-line error and the
+exit status 1.
 """
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from pathlib import Path
 
 from fer_core.classifier import ModelError
 from fer_core.engine import Engine
 from fer_core.faces import DetectorError
 from fer_core.imageio import ImageError
-from fer_core.report import face_records, to_csv
+from fer_core.report import VIDEO_FIELDS, face_records, to_csv, video_records
 
 
 def main(argv=None) -> int:
@@ -24,9 +30,17 @@ def main(argv=None) -> int:
     form = predict.add_mutually_exclusive_group()
     form.add_argument("--json", action="store_true", help="one JSON object per line")
     form.add_argument("--csv", action="store_true", help="CSV with a header row")
-    predict.add_argument("--model", help="model folder or .tflite (default: the shipped model)")
-    predict.add_argument("--detector", choices=["auto", "yunet", "haar"], default="auto")
-    predict.add_argument("--min-score", type=float, default=0.0, help="minimum face-detector confidence")
+    video = commands.add_parser("video", help="follow every face through a video file")
+    video.add_argument("input")
+    video.add_argument("--out", help="write the annotated video here (.mp4 with H.264, else .webm)")
+    video_form = video.add_mutually_exclusive_group()
+    video_form.add_argument("--csv", help="write one row per face per analysed frame here")
+    video_form.add_argument("--json", help="write the same records as a JSON list here")
+    video.add_argument("--every", type=float, default=None, help="seconds between analysed frames (default: all)")
+    for command in (predict, video):
+        command.add_argument("--model", help="model folder or .tflite (default: the shipped model)")
+        command.add_argument("--detector", choices=["auto", "yunet", "haar"], default="auto")
+        command.add_argument("--min-score", type=float, default=0.0, help="minimum face-detector confidence")
     args = parser.parse_args(argv)
 
     try:
@@ -34,6 +48,8 @@ def main(argv=None) -> int:
     except (ModelError, DetectorError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    if args.command == "video":
+        return run_video(engine, args)
     status, records = 0, []
     for image in args.images:
         try:
@@ -55,6 +71,37 @@ def main(argv=None) -> int:
     if args.csv:
         print(to_csv(records), end="")
     return status
+
+
+def run_video(engine: Engine, args) -> int:
+    from fer_core.video import AnnotatedWriter, VideoError, video_info
+
+    try:
+        info = video_info(args.input)
+        writer = AnnotatedWriter(args.out, info.fps) if args.out else None
+        records, shown = [], -1
+        try:
+            for time_s, frame, faces in engine.analyze_video(args.input, args.every, args.min_score, writer):
+                records += video_records(time_s, frame, faces)
+                done = min(100, int(100 * time_s / info.duration)) if info.duration else 0
+                if done // 10 > shown:
+                    shown = done // 10
+                    print(f"analysing {args.input}: {done}% ({time_s:.1f} of {info.duration:.1f} s)", file=sys.stderr)
+        finally:
+            if writer:
+                writer.close()
+    except VideoError as err:
+        print(f"error: {args.input}: {err}", file=sys.stderr)
+        return 1
+    print(f"analysing {args.input}: 100%, {len(records)} face records"
+          + (f"; annotated video in {args.out}" if args.out else ""), file=sys.stderr)
+    if args.csv:
+        Path(args.csv).write_text(to_csv(records, VIDEO_FIELDS))
+    elif args.json:
+        Path(args.json).write_text(json.dumps(records, indent=2))
+    else:
+        print(to_csv(records, VIDEO_FIELDS), end="")
+    return 0
 
 
 if __name__ == "__main__":

@@ -78,6 +78,14 @@ class Engine:
         pixel pushed the model toward its predicted emotion (randomized input sampling, see fer_core.explain)."""
         return saliency_maps(self.classify, faces)
 
+    def analyze_video(self, source, every: float | None = None, min_score: float = 0.0, annotated=None):
+        """Faces through a video file (bytes, path or file object), as they are reached: yields
+        ``(time_s, frame_index, [(face_id, FaceResult), ...])`` for every frame, or one every ``every``
+        seconds; ids stay while a face stays in view. See :func:`fer_core.video.analyze_video`."""
+        from fer_core.video import analyze_video  # fer_core.video builds on this module
+
+        return analyze_video(self, source, every, min_score, annotated)
+
     def crops(self, image, faces: list[FaceResult]) -> np.ndarray:
         """The 48x48 grey faces the model read for ``faces``, as :meth:`analyze` returned them for ``image``."""
         photo = load_photo(image)

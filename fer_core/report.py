@@ -24,6 +24,20 @@ def face_records(image_name: str, faces: list[FaceResult]) -> list[dict]:
     return records
 
 
+VIDEO_FIELDS = ["time_s", "frame", "face", "x", "y", "w", "h", "score", "label", "confidence", *EMOTIONS]
+
+
+def video_records(time_s: float, frame: int, faces: list[tuple[int, FaceResult]]) -> list[dict]:
+    """One record per face of an analysed video frame; ``face`` is the id it keeps while in view."""
+    records = []
+    for face_id, face in faces:
+        x, y, w, h = face.box
+        records.append({"time_s": round(time_s, 3), "frame": frame, "face": face_id, "x": x, "y": y, "w": w, "h": h,
+                        "score": round(face.score, 4), "label": face.label, "confidence": round(face.confidence, 4),
+                        **{name: round(p, 4) for name, p in zip(EMOTIONS, face.probs)}})
+    return records
+
+
 def mood_counts(faces: list[FaceResult]) -> dict[str, int]:
     """How many faces read each emotion, plus "not sure"; most frequent first, then in EMOTIONS' order."""
     counts = {name: 0 for name in (*EMOTIONS, NOT_SURE)}

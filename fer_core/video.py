@@ -1,0 +1,206 @@
+"""Video files: decoded in memory with PyAV, analysed at a chosen rate, faces followed with stable ids, and
+an annotated copy written as the frames go by. Nothing touches the disk unless the caller names a path.
+
+    for time_s, frame, faces in analyze_video(engine, "clip.mp4", every=0.1):
+        for face_id, face in faces: ...
+"""
+from __future__ import annotations
+
+import io
+import math
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import NamedTuple
+
+import av
+import numpy as np
+
+from fer_core.annotate import annotate
+from fer_core.engine import Engine, FaceResult, rescale
+from fer_core.limits import MAX_VIDEO_MB, MAX_VIDEO_PIXELS, MAX_VIDEO_SECONDS, VIDEO_OUTPUT_MAX_SIDE
+from fer_core.tracking import FaceTracker
+
+FORMATS = "MP4, MOV, WebM, MKV or AVI"
+
+
+class VideoError(ValueError):
+    """A file that cannot be used as a video. ``str(err)`` is meant for a non-technical reader."""
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    width: int  # as displayed, after the rotation phones record
+    height: int
+    fps: float  # average frame rate
+    duration: float  # seconds
+    frames: int  # as the container states it, or estimated from duration and frame rate
+    rotation: int  # degrees counter-clockwise that turn the stored frames upright
+
+
+class AnalysedFrame(NamedTuple):
+    time_s: float  # from the start of the video
+    frame: int  # index among all decoded frames, from 0
+    faces: list[tuple[int, FaceResult]]  # (face id, smoothed result); boxes in the upright frame's pixels
+
+
+def _open(source) -> av.container.InputContainer:
+    if isinstance(source, (str, os.PathLike)):
+        path = Path(source)
+        if not path.is_file():
+            raise VideoError(f"No file named '{path.name}' was found.")
+        size = path.stat().st_size
+    elif isinstance(source, (bytes, bytearray, memoryview)):
+        size, source = len(source), io.BytesIO(source)
+    elif hasattr(source, "read") and hasattr(source, "seek"):
+        source.seek(0, io.SEEK_END)
+        size = source.tell()
+        source.seek(0)
+    else:
+        raise VideoError(f"Cannot read a video from a {type(source).__name__}.")
+    if size == 0:
+        raise VideoError("The file is empty.")
+    if size > MAX_VIDEO_MB * 1_000_000:
+        raise VideoError(f"This video is {size / 1e6:.0f} MB; the limit is {MAX_VIDEO_MB} MB.")
+    try:
+        return av.open(source if isinstance(source, (str, os.PathLike)) else source, mode="r")
+    except av.error.InvalidDataError as err:
+        if _is_video_container(_head(source)):  # e.g. an MP4 cut short before its index
+            raise VideoError("This video is damaged or incomplete and cannot be read.") from err
+        raise VideoError(f"This file is not a video we can read ({FORMATS}).") from err
+    except av.error.FFmpegError as err:
+        raise VideoError("This video is damaged or incomplete and cannot be read.") from err
+
+
+def _head(source) -> bytes:
+    if isinstance(source, (str, os.PathLike)):
+        with open(source, "rb") as f:
+            return f.read(16)
+    source.seek(0)
+    return source.read(16)
+
+
+def _is_video_container(head: bytes) -> bool:
+    """MP4/MOV ('ftyp'), Matroska/WebM (EBML) or AVI (RIFF ... AVI) by their first bytes."""
+    return head[4:8] == b"ftyp" or head[:4] == b"\x1a\x45\xdf\xa3" or (head[:4] == b"RIFF" and head[8:11] == b"AVI")
+
+
+def _info(container: av.container.InputContainer, find_rotation: bool = True) -> VideoInfo:
+    if not container.streams.video:
+        if container.streams.audio:
+            raise VideoError("This file has sound but no picture.")
+        raise VideoError("This video has no frames.")
+    stream = container.streams.video[0]
+    width, height = stream.codec_context.width, stream.codec_context.height
+    if width * height == 0:
+        raise VideoError("This video has no frames.")
+    if width * height > MAX_VIDEO_PIXELS:
+        raise VideoError(f"This video's frames are too large ({width}x{height}); the limit is "
+                         f"{MAX_VIDEO_PIXELS / 1e6:.1f} megapixels a frame (3840x2160, 4K).")
+    fps = float(stream.average_rate or stream.guessed_rate or 0) or 30.0
+    if stream.duration and stream.time_base:
+        duration = float(stream.duration * stream.time_base)
+    else:
+        duration = (container.duration or 0) / av.time_base
+    if duration > MAX_VIDEO_SECONDS:
+        raise VideoError(f"This video lasts {duration / 60:.1f} minutes; the limit is {MAX_VIDEO_SECONDS // 60} "
+                         "minutes. Cut it into shorter clips.")
+    rotation = _stream_rotation(container) if find_rotation else 0
+    if rotation % 180:
+        width, height = height, width
+    frames = stream.frames or max(1, round(duration * fps))
+    return VideoInfo(width, height, fps, duration, frames, rotation)
+
+
+def _stream_rotation(container) -> int:
+    """The display rotation of the first frame (phones record portrait video as turned landscape frames)."""
+    for frame in container.decode(video=0):
+        rotation = int(frame.rotation or 0)
+        break
+    else:
+        raise VideoError("This video has no frames.")
+    container.seek(0)
+    return rotation
+
+
+def video_info(source) -> VideoInfo:
+    """Size, frame rate, length and rotation of a video, after checking it against the limits."""
+    with _open(source) as container:
+        return _info(container)
+
+
+def upright(frame: av.VideoFrame, max_side: int | None = None) -> np.ndarray:
+    """RGB uint8 of ``frame`` turned upright, scaled down to at most ``max_side`` pixels across."""
+    width, height = frame.width, frame.height
+    if max_side and max(width, height) > max_side:
+        scale = max_side / max(width, height)
+        width, height = 2 * round(width * scale / 2), 2 * round(height * scale / 2)  # even: what encoders want
+    rgb = frame.to_ndarray(format="rgb24", width=width, height=height)
+    turns = (int(frame.rotation or 0) // 90) % 4
+    return np.ascontiguousarray(np.rot90(rgb, turns)) if turns else rgb
+
+
+class AnnotatedWriter:
+    """Encodes annotated frames into ``target`` (a path or a binary file object): H.264 in MP4 where PyAV has
+    libx264, VP9 in WebM otherwise; both play in browsers."""
+
+    def __init__(self, target, fps: float):
+        self.codec, self.format = ("libx264", "mp4") if "libx264" in av.codecs_available else ("libvpx-vp9", "webm")
+        self.mime = f"video/{self.format}"
+        self._container = av.open(target, mode="w", format=self.format)
+        self._fps = fps
+        self._stream = None
+
+    def write(self, rgb: np.ndarray) -> None:
+        if self._stream is None:
+            self._stream = self._container.add_stream(self.codec, rate=Fraction(self._fps).limit_denominator(1001))
+            self._stream.width, self._stream.height = rgb.shape[1], rgb.shape[0]
+            self._stream.pix_fmt = "yuv420p"
+            if self.codec == "libx264":
+                self._stream.options = {"preset": "veryfast", "crf": "23"}
+        frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+        for packet in self._stream.encode(frame):
+            self._container.mux(packet)
+
+    def close(self) -> None:
+        if self._stream is not None:
+            for packet in self._stream.encode():
+                self._container.mux(packet)
+        self._container.close()
+
+
+def analyze_video(engine: Engine, source, every: float | None = None, min_score: float = 0.0,
+                  annotated: AnnotatedWriter | None = None) -> Iterator[AnalysedFrame]:
+    """Yield each analysed frame as it is reached: every frame, or one every ``every`` seconds of video time
+    (the timestamps decide, so a variable frame rate is followed). With ``annotated``, every frame is written
+    with the latest boxes and readings drawn on it. Raises :class:`VideoError` for unusable files, and mid-way
+    if the rest of the file turns out to be damaged."""
+    if every is not None and every <= 0:
+        raise ValueError("every must be a positive number of seconds, or None")
+    with _open(source) as container:
+        _info(container, find_rotation=False)  # the frames carry their rotation
+        stream = container.streams.video[0]
+        stream.thread_type = "AUTO"  # decode on every core
+        start = float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
+        tracker, drawn, next_due, index = FaceTracker(), [], 0.0, -1
+        try:
+            for index, frame in enumerate(container.decode(stream)):
+                time_s = max(0.0, float(frame.time) - start) if frame.time is not None else index / 30.0
+                due = every is None or time_s + 1e-6 >= next_due
+                rgb = upright(frame, VIDEO_OUTPUT_MAX_SIDE) if (due or annotated) else None
+                if due:
+                    next_due = (math.floor(time_s / every + 1e-6) + 1) * every if every else 0.0
+                    drawn = tracker.update(engine.analyze(rgb, min_score=min_score))
+                    full = (frame.height, frame.width) if (frame.rotation or 0) % 180 else (frame.width, frame.height)
+                    scale = (full[0] / rgb.shape[1], full[1] / rgb.shape[0])
+                    faces = rescale([f for _, f in drawn], scale, full)
+                    yield AnalysedFrame(round(time_s, 4), index, [(i, f) for (i, _), f in zip(drawn, faces)])
+                if annotated:
+                    annotated.write(annotate(rgb, [f for _, f in drawn], [f"#{i} {f.reading}" for i, f in drawn]))
+        except av.error.FFmpegError as err:
+            raise VideoError("This video is damaged or incomplete after "
+                             f"{max(index, 0)} frames; the part before was analysed.") from err
+        if index < 0:
+            raise VideoError("This video has no frames.")
