@@ -38,6 +38,23 @@ def video_records(time_s: float, frame: int, faces: list[tuple[int, FaceResult]]
     return records
 
 
+def video_summary(records: list[dict], threshold: float = 0.0) -> list[dict]:
+    """Per face of a video: when it was in view, its dominant emotion and its share of time in each emotion
+    (the share of its analysed frames; frames below the model's "not sure" ``threshold`` count as not sure)."""
+    faces: dict[int, list[dict]] = {}
+    for record in records:
+        faces.setdefault(record["face"], []).append(record)
+    summary = []
+    for face_id, rows in sorted(faces.items()):
+        readings = [NOT_SURE if row["confidence"] < threshold else row["label"] for row in rows]
+        shares = {name: readings.count(name) / len(rows) for name in (*EMOTIONS, NOT_SURE)}
+        dominant = max(EMOTIONS, key=lambda name: (shares[name], -EMOTIONS.index(name)))
+        summary.append({"face": face_id, "from_s": rows[0]["time_s"], "to_s": rows[-1]["time_s"],
+                        "frames": len(rows), "dominant": dominant if shares[dominant] else NOT_SURE,
+                        **{name: round(share, 3) for name, share in shares.items()}})
+    return summary
+
+
 def mood_counts(faces: list[FaceResult]) -> dict[str, int]:
     """How many faces read each emotion, plus "not sure"; most frequent first, then in EMOTIONS' order."""
     counts = {name: 0 for name in (*EMOTIONS, NOT_SURE)}

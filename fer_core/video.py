@@ -24,6 +24,7 @@ from fer_core.limits import MAX_VIDEO_MB, MAX_VIDEO_PIXELS, MAX_VIDEO_SECONDS, V
 from fer_core.tracking import FaceTracker
 
 FORMATS = "MP4, MOV, WebM, MKV or AVI"
+UPLOAD_TYPES = ["mp4", "m4v", "mov", "webm", "mkv", "avi"]
 
 
 class VideoError(ValueError):

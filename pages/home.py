@@ -11,9 +11,10 @@ st.markdown(
     "This app reads the expression on each face in a photo or a video and tells how likely each of seven "
     "emotions is: " + ", ".join(EMOTIONS) + ".")
 
-upload, snapshot, live, dashboard = st.columns(4)
+upload, snapshot, video, live, dashboard = st.columns(5)
 upload.page_link("pages/upload.py", label="**Upload** photos", icon=":material/upload:")
 snapshot.page_link("pages/snapshot.py", label="**Snapshot** from your camera", icon=":material/photo_camera:")
+video.page_link("pages/video.py", label="**Video** files", icon=":material/movie:")
 live.page_link("pages/live.py", label="**Live** video", icon=":material/videocam:")
 dashboard.page_link("pages/dashboard.py", label="**Dashboard** of the model", icon=":material/monitoring:")
 

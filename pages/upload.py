@@ -17,7 +17,7 @@ engine = get_engine(current_settings())
 
 files = st.file_uploader(
     f"Photos ({FORMATS}; up to {MAX_IMAGES_PER_UPLOAD} files of {MAX_UPLOAD_MB} MB)",
-    type=UPLOAD_TYPES, accept_multiple_files=True)
+    type=UPLOAD_TYPES, accept_multiple_files=True, max_upload_size=MAX_UPLOAD_MB)
 st.caption("Or try a sample:")
 for column, sample in zip(st.columns(len(SAMPLES) + 2), SAMPLES):
     if column.button(sample.stem.replace("-", " ").capitalize(), key=f"sample-{sample.name}"):

@@ -1,4 +1,4 @@
-"""Privacy: after uploads, a snapshot and live video through a real server, nothing new is on disk
+"""Privacy: after uploads (a photo and a video), a snapshot and live video through a real server, nothing new is on disk
 (the repo, the server's temp directory and home) and the server's debug log holds no image content."""
 import base64
 import os
@@ -10,6 +10,7 @@ import pytest
 from PIL import PngImagePlugin
 
 from browser import app_env, launch_chromium, streamlit_server, write_face_video
+from clips import encode_clip, two_faces_frames
 from support import REPO, astronaut, encode
 from test_browser import LIVE_FACE, click_start, playwright, snapshot_photo  # noqa: F401  (fixture)
 
@@ -42,6 +43,9 @@ def test_nothing_stored_nothing_logged(playwright, tmp_path):  # noqa: F811
     upload.parent.mkdir()
     upload.write_bytes(photo)
     video = write_face_video(tmp_path / "face.y4m")
+    clip = encode_clip(two_faces_frames(30))
+    clip_upload = tmp_path / "upload" / f"{marker}.mp4"
+    clip_upload.write_bytes(clip)
     log = tmp_path / "server.log"
 
     with streamlit_server(log, env, ("--logger.level", "debug")) as (url, _, _):
@@ -52,6 +56,9 @@ def test_nothing_stored_nothing_logged(playwright, tmp_path):  # noqa: F811
         page.goto(url + "/upload")
         page.locator("input[type=file]").set_input_files(str(upload))
         page.get_by_text("Face 1:").wait_for()
+        page.goto(url + "/video")
+        page.locator("input[type=file]").set_input_files(str(clip_upload))
+        page.get_by_text("Face #1").first.wait_for()
         snapshot_photo(page, url)
         click_start(page, url)
         page.get_by_text(LIVE_FACE).first.wait_for()
@@ -65,5 +72,5 @@ def test_nothing_stored_nothing_logged(playwright, tmp_path):  # noqa: F811
     assert len(text) > 1000, "the debug log should hold something"
     pixels = np.ascontiguousarray(astronaut()[200:204, 200:216]).tobytes()
     for secret in (marker.encode(), photo[100:140], base64.b64encode(photo[99:159]), photo[100:140].hex().encode(),
-                   pixels, base64.b64encode(pixels)):
+                   pixels, base64.b64encode(pixels), clip[2000:2040], base64.b64encode(clip[2001:2061])):
         assert secret not in text

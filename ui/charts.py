@@ -56,6 +56,15 @@ def accuracy_coverage(points: list[dict], threshold: float) -> go.Figure:
     return _layout(fig, "When the model says it is sure (PrivateTest)", height=360)
 
 
+def emotion_timeline(frame: pd.DataFrame, title: str) -> go.Figure:
+    """``frame``: a ``time_s`` column and one column per emotion; time runs left to right in seconds."""
+    fig = go.Figure([go.Scatter(x=frame["time_s"], y=frame[name], name=name, mode="lines", line=dict(color=color))
+                     for name, color in zip(EMOTIONS, COLORS)])
+    fig.update_yaxes(range=[0, 1], tickformat=".0%")
+    fig.update_xaxes(title="seconds")
+    return _layout(fig, title, height=260)
+
+
 def training_curves(history: pd.DataFrame, metric: str) -> go.Figure:
     fig = go.Figure([go.Scatter(x=history["epoch"] + 1, y=history[metric], name="training", mode="lines"),
                      go.Scatter(x=history["epoch"] + 1, y=history[f"val_{metric}"], name="validation (PublicTest)",

@@ -13,7 +13,7 @@ from fer_core.annotate import annotate_photo
 from fer_core.explain import explanation_image
 from fer_core.gate import HEAVY_WORK
 from fer_core.imageio import load_photo
-from fer_core.limits import DISPLAY_MAX_SIDE, MAX_IMAGES_PER_UPLOAD
+from fer_core.limits import DISPLAY_MAX_SIDE, MAX_IMAGES_PER_UPLOAD, MAX_UPLOAD_MB
 from fer_core.report import SUMMARY_FIELDS, face_records, mood_counts, mood_summary, summary_record, to_csv, to_json
 from ui.charts import mood_bars, probability_bars
 from ui.engine import Settings
@@ -38,6 +38,10 @@ def png_bytes(rgb) -> bytes:
     return buffer.getvalue()
 
 
+def _size(source) -> int:
+    return source.size if hasattr(source, "size") else len(source)
+
+
 def face_labels(faces) -> list[str]:
     return [f"{i + 1}: {f.reading}" for i, f in enumerate(faces)]
 
@@ -57,6 +61,10 @@ def show_analysis(items: list[tuple[str, object]], engine: Engine, settings: Set
         if progress:
             progress.progress(i / len(items), text=f"Analysing image {i + 1} of {len(items)}…")
         queue_notice = st.empty()
+        if _size(source) > MAX_UPLOAD_MB * 1_000_000:  # the uploader says so too; this holds for any caller
+            st.warning(f"**{escape_markdown(name)}** is larger than {MAX_UPLOAD_MB} MB, the limit for photos.",
+                       icon="⚠️")
+            continue
         try:
             with HEAVY_WORK.slot(lambda ahead: queue_notice.info(
                     f"Many people are analysing photos right now: queued, {ahead} ahead of you…", icon="⏳")):

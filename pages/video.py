@@ -1,0 +1,26 @@
+import streamlit as st
+
+from fer_core.limits import MAX_VIDEO_MB, MAX_VIDEO_SECONDS
+from fer_core.video import FORMATS, UPLOAD_TYPES
+from ui.engine import current_settings, get_engine
+from ui.navigation import require_entrypoint
+from ui.video import analyse, show
+
+require_entrypoint()
+
+st.title("Video")
+settings = current_settings()
+engine = get_engine(settings)
+with st.sidebar:
+    per_second = st.slider("Frames analysed per second", 1, 15, 5, key="video_rate",
+                           help="More is smoother and slower. The annotated video keeps every frame.")
+clip = st.file_uploader(f"A video ({FORMATS}; up to {MAX_VIDEO_MB} MB and {MAX_VIDEO_SECONDS // 60} minutes)",
+                        type=UPLOAD_TYPES, max_upload_size=MAX_VIDEO_MB)
+if clip is None:
+    st.caption("Each face is followed through the clip with a number it keeps while in view. You get the "
+               "annotated video, a timeline per face and the results as CSV or JSON. The video is analysed in "
+               "memory and never stored.")
+else:
+    result = analyse(clip, engine, settings, every=1 / per_second)
+    if result:
+        show(clip.name, result)

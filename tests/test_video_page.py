@@ -1,0 +1,67 @@
+"""The Video page through AppTest (wiring, bad files) and in the real browser, from upload to download."""
+from pathlib import Path
+
+import pytest
+
+from clips import encode_clip, two_faces_frames
+from test_app import open_page
+
+
+@pytest.fixture(scope="module")
+def clip():
+    return encode_clip(two_faces_frames())
+
+
+def test_video_page_shows_each_face_and_the_downloads(clip, yunet_model, monkeypatch):
+    monkeypatch.setenv("FER_YUNET_MODEL", str(yunet_model))
+    app = open_page("video")
+    app.sidebar.slider(key="video_rate").set_value(5)
+    app.file_uploader[0].set_value(("meeting.mp4", clip, "video/mp4")).run()
+    assert not app.exception, app.exception
+    faces = [m.value for m in app.markdown if m.value.startswith("**Face #")]
+    assert len(faces) == 2 and all("mostly **happy**" in f for f in faces)
+    summary = app.dataframe[0].value
+    assert list(summary["face"]) == [1, 2] and summary["frames"][0] == 20  # 4 s at 5 frames a second
+    assert summary["from_s"][1] == pytest.approx(1.4, abs=0.1) and summary["to_s"][1] < 2.7
+    labels = [b.label for b in app.get("download_button")]
+    assert labels == ["Annotated video", "Results (CSV)", "Results (JSON)"]
+
+
+@pytest.mark.parametrize("data, words", [(b"not a video" * 100, "not a video"), (b"", "empty")])
+def test_a_bad_video_gets_a_message_and_the_page_stays(data, words):
+    app = open_page("video")
+    app.file_uploader[0].set_value(("bad.mp4", data, "video/mp4")).run()
+    assert not app.exception, app.exception
+    assert any(words in w.value for w in app.warning)
+    assert app.file_uploader  # still there for the next try
+
+
+@pytest.mark.browser
+def test_video_in_the_browser_from_upload_to_download(clip, tmp_path):
+    from test_browser import TIMEOUT_MS, shot
+    from browser import launch_chromium, streamlit_server, SCREENSHOTS, write_face_video
+    from playwright.sync_api import sync_playwright
+
+    path = tmp_path / "meeting.mp4"
+    path.write_bytes(clip)
+    SCREENSHOTS.mkdir(exist_ok=True)
+    with streamlit_server(tmp_path / "streamlit.log") as (url, process, _), sync_playwright() as playwright:
+        chromium = launch_chromium(playwright, None)
+        page = chromium.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+        page.set_default_timeout(TIMEOUT_MS)
+        page.goto(url + "/video")
+        page.locator("input[type=file]").set_input_files(str(path))
+        page.get_by_text("Face #2").first.wait_for()
+        video = page.locator("[data-testid=stVideo]").first
+        video.wait_for()
+        page.wait_for_function("v => v.readyState >= 1 && v.duration > 3.5", arg=video.element_handle())
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Results (CSV)").click()
+        header = Path(download.value.path()).read_text().splitlines()[0]
+        assert header.startswith("time_s,frame,face,x,y,w,h,score,label,confidence")
+        with page.expect_download() as annotated:
+            page.get_by_role("button", name="Annotated video").click()
+        assert annotated.value.suggested_filename == "meeting-annotated.mp4"
+        shot(page, "video")
+        chromium.close()
+        assert process.poll() is None

@@ -1,0 +1,85 @@
+"""The Video page's analysis and result view: progress with cancel, the annotated clip, a timeline per face,
+a summary per face, the everyone view and downloads. The video stays in memory from upload to download."""
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import streamlit as st
+
+from fer_core import Engine
+from fer_core.gate import HEAVY_WORK
+from fer_core.labels import EMOTIONS
+from fer_core.report import VIDEO_FIELDS, to_csv, to_json, video_records, video_summary
+from fer_core.video import AnnotatedWriter, VideoError, video_info
+from ui.charts import emotion_timeline
+from ui.engine import Settings
+from ui.results import escape_markdown, safe_stem
+
+
+def analyse(clip, engine: Engine, settings: Settings, every: float) -> dict | None:
+    """Runs the analysis with a progress bar and a Cancel button; the result is kept in the session, so that
+    reruns (a download, a widget) do not analyse again. None when cancelled or when the file is unusable."""
+    key = ("video", clip.file_id, every, settings)
+    if st.session_state.get("video_result", {}).get("key") == key:
+        return st.session_state.video_result
+    cancel = st.empty()
+    if cancel.button("Cancel", key=f"cancel-{clip.file_id}", help="Stop the analysis of this video"):
+        st.info("The analysis was cancelled. Upload the video again, or change a setting, to start over.")
+        return None
+    try:
+        info = video_info(clip)
+        out = io.BytesIO()
+        writer = AnnotatedWriter(out, info.fps)
+        progress = st.progress(0.0, text="Analysing the video…")
+        records = []
+        with HEAVY_WORK.slot(lambda ahead: progress.progress(0.0, text=f"Queued, {ahead} ahead of you…")):
+            try:
+                for time_s, frame, faces in engine.analyze_video(clip, every, settings.min_score, writer):
+                    records += video_records(time_s, frame, faces)
+                    done = min(1.0, time_s / info.duration) if info.duration else 0.0
+                    progress.progress(done, text=f"Analysing the video… {time_s:.0f} of {info.duration:.0f} s")
+            finally:
+                writer.close()
+        progress.empty()
+        cancel.empty()
+    except VideoError as err:
+        st.warning(f"**{escape_markdown(clip.name)}**: {escape_markdown(str(err))}", icon="⚠️")
+        return None
+    result = {"key": key, "records": records, "video": out.getvalue(), "mime": writer.mime, "info": info,
+              "threshold": engine.classifier.threshold}
+    st.session_state.video_result = result
+    return result
+
+
+def show(name: str, result: dict) -> None:
+    records, info = result["records"], result["info"]
+    stem = safe_stem(name)
+    player, summary_column = st.columns([3, 2])
+    player.video(result["video"], format=result["mime"])
+    player.download_button("Annotated video", result["video"], f"{stem}-annotated.{result['mime'].split('/')[1]}",
+                           result["mime"], on_click="ignore")
+    player.caption(f"{info.width}x{info.height}, {info.fps:.0f} frames per second, {info.duration:.1f} s.")
+    if not records:
+        summary_column.info("No face was found in this video. Try a brighter clip with faces turned to the camera, "
+                            "or lower the minimum face confidence in the sidebar.")
+        return
+    summary = pd.DataFrame(video_summary(records, result["threshold"]))
+    with summary_column:
+        st.markdown(f"#### {len(summary)} face{'s' * (len(summary) != 1)}")
+        for row in summary.itertuples():
+            st.markdown(f"**Face #{row.face}**: mostly **{row.dominant}** "
+                        f"({getattr(row, row.dominant.replace(' ', '_'), 0):.0%} of its time), "
+                        f"in view from {row.from_s:.1f} s to {row.to_s:.1f} s")
+        st.dataframe(summary, hide_index=True)
+    frame = pd.DataFrame(records)
+    if len(summary) > 1:
+        everyone = frame.groupby("time_s")[list(EMOTIONS)].mean().reset_index()
+        st.plotly_chart(emotion_timeline(everyone, "Everyone: the mean of the faces in view"), key="video-everyone")
+    for face_id, rows in frame.groupby("face"):
+        st.plotly_chart(emotion_timeline(rows, f"Face #{face_id}"), key=f"video-face-{face_id}")
+    left, right = st.columns(2)
+    left.download_button("Results (CSV)", to_csv(records, VIDEO_FIELDS), f"{stem}-faces.csv", "text/csv",
+                         on_click="ignore")
+    right.download_button("Results (JSON)", to_json(records), f"{stem}-faces.json", "application/json",
+                          on_click="ignore")
