@@ -138,7 +138,7 @@ def upright(frame: av.VideoFrame, max_side: int | None = None) -> np.ndarray:
     if max_side and max(width, height) > max_side:
         scale = max_side / max(width, height)
         width, height = 2 * round(width * scale / 2), 2 * round(height * scale / 2)  # even: what encoders want
-    rgb = frame.to_ndarray(format="rgb24", width=width, height=height)
+    rgb = frame.to_ndarray(format="rgb24", width=width, height=height, interpolation="FAST_BILINEAR", threads=0)
     turns = (int(frame.rotation or 0) // 90) % 4
     return np.ascontiguousarray(np.rot90(rgb, turns)) if turns else rgb
 
@@ -160,7 +160,7 @@ class AnnotatedWriter:
             self._stream.width, self._stream.height = rgb.shape[1], rgb.shape[0]
             self._stream.pix_fmt = "yuv420p"
             if self.codec == "libx264":
-                self._stream.options = {"preset": "veryfast", "crf": "23"}
+                self._stream.options = {"preset": "ultrafast", "crf": "23"}  # 1.5x faster than veryfast here
         frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
         for packet in self._stream.encode(frame):
             self._container.mux(packet)
