@@ -76,6 +76,28 @@ def write_face_video(path: Path, face: np.ndarray | None = None, seconds: float 
     return path
 
 
+@contextmanager
+def camera_browser(playwright, video_path: Path, face: np.ndarray | None = None):
+    """Headless Chromium whose camera shows ``face`` (the astronaut unless given), closed afterwards."""
+    chromium = launch_chromium(playwright, write_face_video(video_path, face))
+    try:
+        yield chromium
+    finally:
+        chromium.close()
+
+
+@contextmanager
+def open_page(browser, timeout_ms: int = 60_000):
+    """A page in a fresh browser context (its own cookies: a new app session), closed afterwards."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(timeout_ms)
+    try:
+        yield page
+    finally:
+        context.close()
+
+
 def launch_chromium(playwright, video: Path | None):
     """Headless Chromium whose camera shows ``video``; with None, a camera that the user refuses."""
     camera = (["--use-fake-ui-for-media-stream", f"--use-file-for-fake-video-capture={video}"] if video else [])

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from browser import SCREENSHOTS, app_env, launch_chromium, streamlit_server, write_face_video
+from browser import SCREENSHOTS, app_env, camera_browser, launch_chromium, open_page, streamlit_server
 from support import REPO
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -31,19 +31,14 @@ def playwright():
 
 @pytest.fixture(scope="module")
 def browser(playwright, tmp_path_factory):
-    video = write_face_video(tmp_path_factory.mktemp("camera") / "face.y4m")
-    chromium = launch_chromium(playwright, video)
-    yield chromium
-    chromium.close()
+    with camera_browser(playwright, tmp_path_factory.mktemp("camera") / "face.y4m") as chromium:
+        yield chromium
 
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    yield page
-    context.close()
+    with open_page(browser, TIMEOUT_MS) as page:
+        yield page
 
 
 def shot(page, name):

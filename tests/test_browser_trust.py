@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from browser import launch_chromium, unsure_face, write_face_video
+from browser import camera_browser, open_page, unsure_face
 from support import REPO, encode
 from test_browser import TIMEOUT_MS, browser, click_start, page, playwright, server, shot  # noqa: F401
 
@@ -16,19 +16,14 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="module")
 def unsure_browser(playwright, tmp_path_factory):  # noqa: F811
     """Chromium whose camera shows the cameraman."""
-    video = write_face_video(tmp_path_factory.mktemp("camera") / "cameraman.y4m", unsure_face())
-    chromium = launch_chromium(playwright, video)
-    yield chromium
-    chromium.close()
+    with camera_browser(playwright, tmp_path_factory.mktemp("camera") / "cameraman.y4m", unsure_face()) as chromium:
+        yield chromium
 
 
 @pytest.fixture
 def unsure_page(unsure_browser):
-    context = unsure_browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    yield page
-    context.close()
+    with open_page(unsure_browser, TIMEOUT_MS) as page:
+        yield page
 
 
 def test_upload_says_not_sure_and_explains_why(server, page, tmp_path):  # noqa: F811

@@ -5,6 +5,7 @@ import pytest
 
 from clips import encode_clip, two_faces_frames
 from test_app import open_page
+from test_browser import browser, page, playwright, server, shot  # noqa: F401  (fixtures)
 
 
 @pytest.fixture(scope="module")
@@ -37,31 +38,20 @@ def test_a_bad_video_gets_a_message_and_the_page_stays(data, words):
 
 
 @pytest.mark.browser
-def test_video_in_the_browser_from_upload_to_download(clip, tmp_path):
-    from test_browser import TIMEOUT_MS, shot
-    from browser import launch_chromium, streamlit_server, SCREENSHOTS, write_face_video
-    from playwright.sync_api import sync_playwright
-
+def test_video_in_the_browser_from_upload_to_download(clip, server, page, tmp_path):  # noqa: F811
     path = tmp_path / "meeting.mp4"
     path.write_bytes(clip)
-    SCREENSHOTS.mkdir(exist_ok=True)
-    with streamlit_server(tmp_path / "streamlit.log") as (url, process, _), sync_playwright() as playwright:
-        chromium = launch_chromium(playwright, None)
-        page = chromium.new_context(viewport={"width": 1400, "height": 1000}).new_page()
-        page.set_default_timeout(TIMEOUT_MS)
-        page.goto(url + "/video")
-        page.locator("input[type=file]").set_input_files(str(path))
-        page.get_by_text("Face #2").first.wait_for()
-        video = page.locator("[data-testid=stVideo]").first
-        video.wait_for()
-        page.wait_for_function("v => v.readyState >= 1 && v.duration > 3.5", arg=video.element_handle())
-        with page.expect_download() as download:
-            page.get_by_role("button", name="Results (CSV)").click()
-        header = Path(download.value.path()).read_text().splitlines()[0]
-        assert header.startswith("time_s,frame,face,x,y,w,h,score,label,confidence")
-        with page.expect_download() as annotated:
-            page.get_by_role("button", name="Annotated video").click()
-        assert annotated.value.suggested_filename == "meeting-annotated.mp4"
-        shot(page, "video")
-        chromium.close()
-        assert process.poll() is None
+    page.goto(server[0] + "/video")
+    page.locator("input[type=file]").set_input_files(str(path))
+    page.get_by_text("Face #2").first.wait_for()
+    video = page.locator("[data-testid=stVideo]").first
+    video.wait_for()
+    page.wait_for_function("v => v.readyState >= 1 && v.duration > 3.5", arg=video.element_handle())  # it plays
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Results (CSV)").click()
+    header = Path(download.value.path()).read_text().splitlines()[0]
+    assert header.startswith("time_s,frame,face,x,y,w,h,score,label,confidence")
+    with page.expect_download() as annotated:
+        page.get_by_role("button", name="Annotated video").click()
+    assert annotated.value.suggested_filename == "meeting-annotated.mp4"
+    shot(page, "video")

@@ -69,7 +69,8 @@ def face_latency_ms(classifier: EmotionClassifier, face: np.ndarray, runs: int =
     return {"p50": round(float(np.percentile(times, 50)), 3), "p95": round(float(np.percentile(times, 95)), 3)}
 
 
-def evaluate(model_dir: Path, data: Fer2013, training: dict | None = None) -> dict:
+def evaluate(model_dir: Path, data: Fer2013, training: dict | None = None, ensemble: dict | None = None,
+             parameters: int | None = None) -> dict:
     """Compute metrics.json's content for the model in ``model_dir``."""
     classifier = EmotionClassifier(model_dir / TFLITE_FILE)
     x_test, y_test = data.split(TEST_SPLIT)
@@ -97,8 +98,9 @@ def evaluate(model_dir: Path, data: Fer2013, training: dict | None = None) -> di
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores",
     }
     previous = read_metrics(model_dir) or {}
-    metrics["parameters"] = _count_parameters(model_dir) or previous.get("parameters")
+    metrics["parameters"] = parameters or _count_parameters(model_dir) or previous.get("parameters")
     metrics["training"] = _training_summary(training) if training else previous.get("training")
+    metrics["ensemble"] = ensemble or previous.get("ensemble")
     return metrics
 
 
@@ -143,16 +145,7 @@ FER2013 (ICML 2013 representation-learning challenge): 35,887 faces found by web
 Trained on `Training` (28,709), model selection on `PublicTest` (3,589), tested once on `PrivateTest`
 (3,589), with the original FER2013 labels.
 
-## Architecture and recipe
-A VGG-style CNN: four stages of two 3x3 convolutions with batch norm and ReLU (width {t.get('width', '?')}
-doubling each stage), max pooling and spatial dropout after each stage, one dense layer of {8 * t.get('width', 0)}
-units, softmax. {m.get('parameters') or 0:,} parameters. AdamW (peak learning rate {t.get('lr', '?')}, weight decay
-{t.get('weight_decay', '?')}), cosine decay after {t.get('warmup_epochs', '?')} warm-up epochs, label smoothing
-{t.get('label_smoothing', '?')}, batch {t.get('batch_size', '?')}, {t.get('precision', '?')} precision, seed
-{t.get('seed', '?')}. Augmentation in tf.data with Keras layers: horizontal flip, rotation up to about 15 degrees,
-zoom and shift up to 15% and 10%, contrast, random erasing. The epoch with the best PublicTest accuracy is kept.
-Trained for {t.get('epochs', '?')} epochs in {t.get('seconds', 0) / 3600:.1f} h on two CPU cores.
-
+{_recipe_section(m)}
 ## Results on {m['test_split']} ({m['test_images']:,} faces)
 | figure | value |
 |---|---|
@@ -180,6 +173,34 @@ Reproduce: `python -m fer_core.training.evaluate --data PATH/fer2013.npz --model
 """
 
 
+def _recipe_section(m: dict) -> str:
+    e = m.get("ensemble")
+    if e:
+        c = e["calibration"]
+        after = c["private_test"]
+        return f"""## Architecture
+An ensemble of {len(e['members'])} independently trained networks ({', '.join(Path(p).name for p in e['members'])}),
+{m.get('parameters') or 0:,} parameters in all. Each reads the face{' and its mirror image' if e['mirror'] else ''}; their
+probabilities are averaged, then divided in log space by a temperature of {c['temperature']:.2f}, fitted on
+{c['fitted_on']}. On PrivateTest the temperature moved the NLL from {after['nll_before']:.3f} to {after['nll_after']:.3f} and the
+expected calibration error ({c['bins']} bins) from {after['ece_before']:.3f} to {after['ece_after']:.3f}. Everything is inside one
+LiteRT graph: one call returns the calibrated probabilities.
+"""
+    t = m.get("training") or {}
+    optimizer = ("SGD with Nesterov momentum 0.9" if t.get("optimizer") == "sgd" else "AdamW")
+    erasing = t.get("erasing", "optimizer" not in t)  # fer_cnn, trained before the option, used erasing
+    return f"""## Architecture and recipe
+A VGG-style CNN: four stages of two 3x3 convolutions with batch norm and ReLU (width {t.get('width', '?')}
+doubling each stage), max pooling and spatial dropout ({t.get('spatial_dropout', 0.1)}) after each stage, one dense layer of
+{8 * t.get('width', 0)} units, softmax. {m.get('parameters') or 0:,} parameters. {optimizer} (peak learning rate
+{t.get('lr', '?')}, weight decay {t.get('weight_decay', '?')}), cosine decay after {t.get('warmup_epochs', '?')} warm-up
+epochs, label smoothing {t.get('label_smoothing', '?')}, batch {t.get('batch_size', '?')}, {t.get('precision', '?')}
+precision, seed {t.get('seed', '?')}. Augmentation in tf.data with Keras layers: horizontal flip, rotation up to about 15
+degrees, zoom and shift up to 15% and 10%, contrast{', random erasing' if erasing else ''}. The epoch with the best
+PublicTest accuracy is kept. Trained for {t.get('epochs', '?')} epochs in {t.get('seconds', 0) / 3600:.1f} h on two CPU cores.
+"""
+
+
 def _uncertainty_section(u: dict | None) -> str:
     if not u:
         return ""
@@ -191,14 +212,16 @@ faces, and right about {u['private_test']['accuracy_when_sure']:.1%} of those.
 """
 
 
-def export_and_evaluate(out: Path, model, data: Fer2013, training: dict) -> dict:
-    """After training: the best epoch's float32 Keras ``model`` -> model.keras (no optimizer state) +
-    model.tflite, then metrics.json, class_counts.json and model.md."""
-    from fer_core.training.export import export_tflite
+def export_and_evaluate(out: Path, model, data: Fer2013, training: dict | None = None,
+                        ensemble: dict | None = None) -> dict:
+    """After training: the float32 Keras ``model`` -> model.tflite (and, for a single network, model.keras
+    without optimizer state, to ensemble or fine-tune later), then metrics.json, class_counts.json, model.md."""
+    from fer_core.training.export import export_model
 
-    model.save(out / "model.keras")
-    export_tflite(out / "model.keras", out / TFLITE_FILE)
-    metrics = evaluate(out, data, training)
+    if ensemble is None:
+        model.save(out / "model.keras")
+    export_model(model, out / TFLITE_FILE)
+    metrics = evaluate(out, data, training, ensemble, parameters=model.count_params())
     write_artifacts(out, data, metrics)
     print(json.dumps({k: metrics[k] for k in ("accuracy", "accuracy_tta", "macro_f1", "latency_ms_per_face")}))
     return metrics

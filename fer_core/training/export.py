@@ -26,15 +26,20 @@ def as_float32(model: keras.Model) -> keras.Model:
     return clean
 
 
-def export_tflite(keras_path: str | os.PathLike, tflite_path: str | os.PathLike | None = None) -> Path:
-    keras_path = Path(keras_path)
-    tflite_path = Path(tflite_path) if tflite_path else keras_path.with_suffix(".tflite")
-    model = as_float32(keras.models.load_model(keras_path, compile=False))
+def export_model(model: keras.Model, tflite_path: str | os.PathLike) -> Path:
+    """A float32 Keras model (a network or a whole ensemble) -> the LiteRT file the engine serves."""
+    tflite_path = Path(tflite_path)
     with tempfile.TemporaryDirectory() as saved_model:
         # The SavedModel route keeps a dynamic batch size and freezes every weight.
         model.export(saved_model, format="tf_saved_model", verbose=False)
         tflite_path.write_bytes(tf.lite.TFLiteConverter.from_saved_model(saved_model).convert())
     return tflite_path
+
+
+def export_tflite(keras_path: str | os.PathLike, tflite_path: str | os.PathLike | None = None) -> Path:
+    keras_path = Path(keras_path)
+    model = as_float32(keras.models.load_model(keras_path, compile=False))
+    return export_model(model, tflite_path or keras_path.with_suffix(".tflite"))
 
 
 def main(argv=None) -> int:

@@ -1,0 +1,45 @@
+"""Ensembles and calibration: the exported ensemble keeps the contract and returns the calibrated mean of its
+members (face and mirror image); temperature scaling lowers the NLL of an over-confident model."""
+import json
+
+import numpy as np
+import pytest
+
+from fer_core.classifier import EmotionClassifier
+from fer_core.training.calibrate import ece, fit_temperature, nll, soften
+from support import lfw_faces, run_module
+
+pytestmark = pytest.mark.slow
+
+
+def test_temperature_fixes_an_over_confident_model():
+    rng = np.random.default_rng(0)
+    logits = rng.normal(0, 1.5, (4000, 7))
+    honest = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+    labels = np.array([rng.choice(7, p=p) for p in honest])  # the honest model is calibrated by construction
+    over_confident = soften(honest, 0.3)  # same ranking, probabilities pushed towards 0 and 1
+    temperature = fit_temperature(over_confident, labels)
+    fixed = soften(over_confident, temperature)
+    assert temperature == pytest.approx(1 / 0.3, rel=0.1)
+    assert nll(fixed, labels) < nll(over_confident, labels) - 0.3
+    assert ece(fixed, labels) < 0.03 < ece(over_confident, labels)
+    assert (fixed.argmax(1) == over_confident.argmax(1)).all()  # the chosen emotion never changes
+
+
+def test_ensemble_keeps_the_contract_and_is_the_calibrated_mean_of_its_members(tiny_model, tiny_npz, tmp_path):
+    second = tmp_path / "second"
+    trained = run_module("fer_core.training.train", "--data", tiny_npz, "--out", second, "--epochs", "1", "--width",
+                         "4", "--batch-size", "16", "--verbose", "0", "--seed", "7", "--precision", "float32")
+    assert trained.returncode == 0, trained.stderr[-3000:]
+    result = run_module("fer_core.training.ensemble", "--data", tiny_npz, "--members", tiny_model, second,
+                        "--out", tmp_path / "ensemble")
+    assert result.returncode == 0, result.stderr[-3000:]
+
+    ensemble = EmotionClassifier(tmp_path / "ensemble")  # checks the contract as it loads
+    members = [EmotionClassifier(m) for m in (tiny_model, second)]
+    faces = lfw_faces(24)
+    mean = np.mean([m.predict(view) for m in members for view in (faces, faces[:, :, ::-1])], axis=0)
+    metrics = json.loads((tmp_path / "ensemble" / "metrics.json").read_text())
+    temperature = metrics["ensemble"]["calibration"]["temperature"]
+    np.testing.assert_allclose(ensemble.predict(faces), soften(mean, temperature), atol=2e-4)
+    assert metrics["ensemble"]["members"] == [str(tiny_model), str(second)]
