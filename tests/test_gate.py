@@ -43,30 +43,30 @@ def test_at_most_slots_run_at_once_and_waiters_go_in_arrival_order():
 
 def test_waiters_are_told_how_many_are_ahead():
     gate = Gate(slots=1)
-    first_in, release = threading.Event(), threading.Event()
+    releases = {0: threading.Event(), 1: threading.Event(), 2: threading.Event()}
+    inside = {n: threading.Event() for n in releases}
     told = {1: [], 2: []}
 
-    def holder():
-        with gate.slot():
-            first_in.set()
-            release.wait()
+    def user(n):
+        with gate.slot(told[n].append if n else None):
+            inside[n].set()
+            releases[n].wait(5)
 
-    def waiter(n):
-        with gate.slot(told[n].append):
-            pass
-
-    threads = [threading.Thread(target=holder)]
-    threads[0].start()
-    first_in.wait(5)
-    for n in (1, 2):
-        threads.append(threading.Thread(target=waiter, args=(n,)))
+    threads = []
+    for n in releases:  # 0 takes the slot; 1 and 2 queue behind it, in that order
+        threads.append(threading.Thread(target=user, args=(n,)))
         threads[-1].start()
-        wait_until(lambda: gate.queued == n)
-    release.set()
+        wait_until(lambda: inside[0].is_set() and gate.queued == n)
+    assert told == {1: [1], 2: [2]}  # behind the holder; behind the holder and user 1
+    releases[0].set()
+    inside[1].wait(5)
+    wait_until(lambda: told[2][-1] == 1)  # user 1 holds the slot now: one ahead
+    assert told[2] == [2, 1]
+    releases[1].set()
+    releases[2].set()
     for t in threads:
         t.join(5)
-    assert told[1] == [1]  # behind the holder only
-    assert told[2][0] == 2 and told[2][-1] == 1  # behind the holder and waiter 1, then waiter 1 alone
+    assert (gate.busy, gate.queued) == (0, 0)
 
 
 def test_a_waiter_that_gives_up_leaves_the_queue():
