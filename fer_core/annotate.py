@@ -37,7 +37,8 @@ def _dashed_rectangle(image: np.ndarray, top_left, bottom_right, color, thicknes
 
 def annotate(image: np.ndarray, results, labels: list[str] | None = None) -> np.ndarray:
     """A copy of RGB ``image`` with each result's box and reading ("happy 93%", "not sure: happy or neutral?")
-    drawn; ``labels`` overrides the text. An uncertain face gets a dashed grey box: colour is never the only cue."""
+    drawn; ``labels`` overrides the text. An uncertain face gets a dashed white-on-black box: colour is never the
+    only cue."""
     out = np.ascontiguousarray(image, dtype=np.uint8).copy()
     height, width = out.shape[:2]
     unit = max(height, width) / 640  # line and text size follow the image size
