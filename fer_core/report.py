@@ -39,8 +39,9 @@ def video_records(time_s: float, frame: int, faces: list[tuple[int, FaceResult]]
 
 
 def video_summary(records: list[dict], threshold: float = 0.0) -> list[dict]:
-    """Per face of a video: when it was in view, its dominant emotion and its share of time in each emotion
-    (the share of its analysed frames; frames below the model's "not sure" ``threshold`` count as not sure)."""
+    """Per face of a video: when it was in view, its dominant reading and its share of time in each emotion
+    (the share of its analysed frames; frames below the model's "not sure" ``threshold`` count as not sure,
+    and a face that was mostly unsure is summed up as "not sure")."""
     faces: dict[int, list[dict]] = {}
     for record in records:
         faces.setdefault(record["face"], []).append(record)
@@ -48,9 +49,10 @@ def video_summary(records: list[dict], threshold: float = 0.0) -> list[dict]:
     for face_id, rows in sorted(faces.items()):
         readings = [NOT_SURE if row["confidence"] < threshold else row["label"] for row in rows]
         shares = {name: readings.count(name) / len(rows) for name in (*EMOTIONS, NOT_SURE)}
-        dominant = max(EMOTIONS, key=lambda name: (shares[name], -EMOTIONS.index(name)))
+        names = (*EMOTIONS, NOT_SURE)
+        dominant = max(names, key=lambda name: (shares[name], -names.index(name)))  # ties: the first in order
         summary.append({"face": face_id, "from_s": rows[0]["time_s"], "to_s": rows[-1]["time_s"],
-                        "frames": len(rows), "dominant": dominant if shares[dominant] else NOT_SURE,
+                        "frames": len(rows), "dominant": dominant,
                         **{name: round(share, 3) for name, share in shares.items()}})
     return summary
 

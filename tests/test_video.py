@@ -154,3 +154,14 @@ def test_cli_bad_file_gets_one_line_and_a_non_zero_exit(model_dir, tmp_path):
     result = run_module("fer_core", "video", bad, "--model", model_dir, "--csv", tmp_path / "out.csv")
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith("error: ") and "not a video" in result.stderr
+
+
+def test_summary_per_face_counts_not_sure_time():
+    from fer_core.report import video_summary
+
+    rows = [{"face": 1, "time_s": t, "label": "sad", "confidence": c} for t, c in ((0, 0.9), (0.5, 0.4), (1, 0.3))]
+    rows += [{"face": 2, "time_s": 0.5, "label": "happy", "confidence": 0.95}]
+    first, second = video_summary(rows, threshold=0.5)
+    assert (first["dominant"], first["not sure"], first["sad"], first["from_s"], first["to_s"]) == \
+        ("not sure", 0.667, 0.333, 0, 1)
+    assert (second["dominant"], second["happy"], second["frames"]) == ("happy", 1.0, 1)

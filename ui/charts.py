@@ -56,10 +56,14 @@ def accuracy_coverage(points: list[dict], threshold: float) -> go.Figure:
     return _layout(fig, "When the model says it is sure (PrivateTest)", height=360)
 
 
-def emotion_timeline(frame: pd.DataFrame, title: str) -> go.Figure:
-    """``frame``: a ``time_s`` column and one column per emotion; time runs left to right in seconds."""
+def emotion_timeline(frame: pd.DataFrame, title: str, threshold: float = 0.0) -> go.Figure:
+    """``frame``: a ``time_s`` column and one column per emotion; time runs left to right in seconds. Where no
+    emotion reaches ``threshold`` the app says "not sure": a dotted line marks it."""
     fig = go.Figure([go.Scatter(x=frame["time_s"], y=frame[name], name=name, mode="lines", line=dict(color=color))
                      for name, color in zip(EMOTIONS, COLORS)])
+    if threshold:
+        fig.add_hline(y=threshold, line_dash="dot", line_color="gray", annotation_text="below: not sure",
+                      annotation_position="top left")
     fig.update_yaxes(range=[0, 1], tickformat=".0%")
     fig.update_xaxes(title="seconds")
     return _layout(fig, title, height=260)

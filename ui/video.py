@@ -64,20 +64,20 @@ def show(name: str, result: dict) -> None:
         summary_column.info("No face was found in this video. Try a brighter clip with faces turned to the camera, "
                             "or lower the minimum face confidence in the sidebar.")
         return
-    summary = pd.DataFrame(video_summary(records, result["threshold"]))
+    summary = video_summary(records, result["threshold"])
     with summary_column:
         st.markdown(f"#### {len(summary)} face{'s' * (len(summary) != 1)}")
-        for row in summary.itertuples():
-            st.markdown(f"**Face #{row.face}**: mostly **{row.dominant}** "
-                        f"({getattr(row, row.dominant.replace(' ', '_'), 0):.0%} of its time), "
-                        f"in view from {row.from_s:.1f} s to {row.to_s:.1f} s")
-        st.dataframe(summary, hide_index=True)
+        for row in summary:
+            st.markdown(f"**Face #{row['face']}**: mostly **{row['dominant']}** ({row[row['dominant']]:.0%} of its "
+                        f"time), in view from {row['from_s']:.1f} s to {row['to_s']:.1f} s")
+        st.dataframe(pd.DataFrame(summary), hide_index=True)
     frame = pd.DataFrame(records)
     if len(summary) > 1:
         everyone = frame.groupby("time_s")[list(EMOTIONS)].mean().reset_index()
-        st.plotly_chart(emotion_timeline(everyone, "Everyone: the mean of the faces in view"), key="video-everyone")
+        st.plotly_chart(emotion_timeline(everyone, "Everyone: the mean of the faces in view", result["threshold"]),
+                        key="video-everyone")
     for face_id, rows in frame.groupby("face"):
-        st.plotly_chart(emotion_timeline(rows, f"Face #{face_id}"), key=f"video-face-{face_id}")
+        st.plotly_chart(emotion_timeline(rows, f"Face #{face_id}", result["threshold"]), key=f"video-face-{face_id}")
     left, right = st.columns(2)
     left.download_button("Results (CSV)", to_csv(records, VIDEO_FIELDS), f"{stem}-faces.csv", "text/csv",
                          on_click="ignore")
