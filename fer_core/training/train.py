@@ -32,7 +32,7 @@ from fer_core.training.networks import augmentation, build_cnn  # noqa: E402
 from fer_core.training.precision import PRECISIONS, choose_precision, step_seconds  # noqa: E402
 
 CHECKPOINT = "checkpoint.keras"  # last epoch, weights and optimizer slots: what --resume continues
-BEST = "best.weights.h5"  # weights of the best epoch by val_accuracy
+BEST = "best.weights.npz"  # the network's weights at the best epoch by val_accuracy (no optimizer slots)
 STATE = "train_state.json"
 # What defines a run; --resume keeps these from the run's state whatever the command line says.
 RECIPE = ("epochs", "batch_size", "optimizer", "lr", "weight_decay", "warmup_epochs", "label_smoothing", "width",
@@ -180,7 +180,7 @@ class SaveProgress(keras.callbacks.Callback):
         seconds = time.time() - self.epoch_start
         if logs["val_accuracy"] > self.state["best_val_accuracy"]:
             self.state["best_val_accuracy"], self.state["best_epoch"] = float(logs["val_accuracy"]), epoch + 1
-            write_atomically(self.out / BEST, self.model.save_weights)
+            write_atomically(self.out / BEST, lambda path: np.savez(path, *self.model.get_weights()))
         write_atomically(self.out / CHECKPOINT, self.model.save)
         stretch = self.state["stretches"][-1]
         stretch["epochs"] += 1
@@ -299,7 +299,8 @@ def main(argv=None) -> int:
 
     keras.mixed_precision.set_global_policy("float32")  # the served model computes in float32
     best = network(args)
-    best.load_weights(out / BEST)
+    with np.load(out / BEST) as saved:
+        best.set_weights([saved[f"arr_{i}"] for i in range(len(saved.files))])
     export_and_evaluate(out, best, data, training=state)
     return 0
 
