@@ -66,7 +66,7 @@ def _open(source) -> av.container.InputContainer:
     if size > MAX_VIDEO_MB * 1_000_000:
         raise VideoError(f"This video is {size / 1e6:.0f} MB; the limit is {MAX_VIDEO_MB} MB.")
     try:
-        return av.open(source if isinstance(source, (str, os.PathLike)) else source, mode="r")
+        return av.open(str(source) if isinstance(source, os.PathLike) else source, mode="r")
     except av.error.InvalidDataError as err:
         if _is_video_container(_head(source)):  # e.g. an MP4 cut short before its index
             raise VideoError("This video is damaged or incomplete and cannot be read.") from err
@@ -117,12 +117,15 @@ def _info(container: av.container.InputContainer, find_rotation: bool = True) ->
 
 def _stream_rotation(container) -> int:
     """The display rotation of the first frame (phones record portrait video as turned landscape frames)."""
-    for frame in container.decode(video=0):
-        rotation = int(frame.rotation or 0)
-        break
-    else:
-        raise VideoError("This video has no frames.")
-    container.seek(0)
+    try:
+        for frame in container.decode(video=0):
+            rotation = int(frame.rotation or 0)
+            break
+        else:
+            raise VideoError("This video has no frames.")
+        container.seek(0)
+    except av.error.FFmpegError as err:
+        raise VideoError("This video is damaged or incomplete and cannot be read.") from err
     return rotation
 
 
