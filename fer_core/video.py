@@ -63,8 +63,8 @@ def _open(source) -> av.container.InputContainer:
         raise VideoError(f"Cannot read a video from a {type(source).__name__}.")
     if size == 0:
         raise VideoError("The file is empty.")
-    if size > MAX_VIDEO_MB * 1_000_000:
-        raise VideoError(f"This video is {size / 1e6:.0f} MB; the limit is {MAX_VIDEO_MB} MB.")
+    if size > MAX_VIDEO_MB * 2**20:  # as Streamlit counts an upload limit
+        raise VideoError(f"This video is {size / 2**20:.0f} MB; the limit is {MAX_VIDEO_MB} MB.")
     try:
         return av.open(str(source) if isinstance(source, os.PathLike) else source, mode="r")
     except av.error.InvalidDataError as err:

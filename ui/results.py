@@ -61,7 +61,7 @@ def show_analysis(items: list[tuple[str, object]], engine: Engine, settings: Set
         if progress:
             progress.progress(i / len(items), text=f"Analysing image {i + 1} of {len(items)}…")
         queue_notice = st.empty()
-        if _size(source) > MAX_UPLOAD_MB * 1_000_000:  # the uploader says so too; this holds for any caller
+        if _size(source) > MAX_UPLOAD_MB * 2**20:  # the uploader says so too (its MB are MiB); this holds for any caller
             st.warning(f"**{escape_markdown(name)}** is larger than {MAX_UPLOAD_MB} MB, the limit for photos.",
                        icon="⚠️")
             continue
