@@ -88,3 +88,14 @@ def test_too_many_images_are_capped():
     app.run()
     assert any(f"the first {MAX_IMAGES_PER_UPLOAD} are analysed" in w.value for w in app.warning)
     assert len(app.subheader) == MAX_IMAGES_PER_UPLOAD + 1  # 20 images and "All faces"
+
+
+def test_a_photo_over_the_size_limit_is_refused_by_the_server_too():
+    from fer_core.limits import MAX_UPLOAD_MB
+
+    app = open_page("upload")
+    oversized = JPEG + bytes(MAX_UPLOAD_MB * 2**20)  # a real photo padded past the limit
+    app.file_uploader[0].set_value([("big.jpg", oversized, "image/jpeg"), ("astronaut.jpg", JPEG, "image/jpeg")])
+    app.run()
+    assert any("big\\.jpg" in w.value and f"larger than {MAX_UPLOAD_MB} MB" in w.value for w in app.warning)
+    assert [s.value for s in app.subheader] == ["astronaut\\.jpg", "All faces"]  # the other photo still gets read
