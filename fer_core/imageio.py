@@ -57,7 +57,7 @@ def read_image(src) -> np.ndarray:
 def load_photo(src, max_side: int | None = ANALYSIS_MAX_SIDE) -> Photo:
     """Like :func:`read_image`, but decoded (or shrunk) to at most ``max_side`` pixels across."""
     if isinstance(src, Photo):
-        return src if max_side is None or max(src.rgb.shape[:2]) <= max_side else _shrunk(src.rgb, max_side, src.full_size)
+        return _shrunk(src.rgb, max_side, src.full_size)
     if isinstance(src, np.ndarray):
         rgb = _from_array(src)
         return _shrunk(rgb, max_side, (rgb.shape[1], rgb.shape[0]))
@@ -68,19 +68,17 @@ def load_photo(src, max_side: int | None = ANALYSIS_MAX_SIDE) -> Photo:
         if not path.is_file():
             raise ImageError(f"No file named '{path.name}' was found.")
         src = path.read_bytes()
-    if hasattr(src, "read") and hasattr(src, "seek"):  # decoded in place: an upload is not copied
-        src.seek(0, io.SEEK_END)
-        empty = src.tell() == 0
-        src.seek(0)
-    elif hasattr(src, "read"):
-        src = src.read()
     if isinstance(src, (bytes, bytearray, memoryview)):
-        empty = len(src) == 0
         src = io.BytesIO(src)
+    elif hasattr(src, "read") and not hasattr(src, "seek"):
+        src = io.BytesIO(src.read())
     elif not hasattr(src, "read"):
         raise ImageError(f"Cannot read an image from a {type(src).__name__}.")
-    if empty:
+    # A seekable file (an upload) is decoded in place, not copied.
+    src.seek(0, io.SEEK_END)
+    if src.tell() == 0:
         raise ImageError("The file is empty.")
+    src.seek(0)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)

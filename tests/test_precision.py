@@ -1,7 +1,7 @@
 """The trainer picks its precision from the CPU: bf16 only where it is native and a probe finds it faster."""
 import pytest
 
-from fer_core.training.precision import choose_precision, cpu_flags
+from fer_core.training.precision import choose_precision, cpu_flags, cpu_model
 
 AMX_XEON = {"avx2", "avx512f", "avx512_bf16", "amx_bf16", "amx_tile"}
 AVX2_EPYC = {"avx2", "fma", "f16c"}
@@ -54,5 +54,5 @@ def test_a_gpu_trains_in_bf16():
 def test_cpu_flags_are_read_from_cpuinfo(tmp_path):
     info = tmp_path / "cpuinfo"
     info.write_text("processor\t: 0\nmodel name\t: AMD EPYC\nflags\t\t: fpu avx2 avx512_bf16\n\nprocessor\t: 1\n")
-    assert cpu_flags(info) == {"fpu", "avx2", "avx512_bf16"}
+    assert cpu_flags(info) == {"fpu", "avx2", "avx512_bf16"} and cpu_model(info) == "AMD EPYC"
     assert cpu_flags(tmp_path / "missing") == set()

@@ -7,6 +7,7 @@ real training steps shows it faster. A GPU trains in bf16 (``mixed_bfloat16``) w
 """
 from __future__ import annotations
 
+import platform
 import sys
 import time
 from pathlib import Path
@@ -15,16 +16,22 @@ BF16_FLAGS = frozenset({"amx_bf16", "avx512_bf16"})
 PRECISIONS = ("float32", "mixed_bfloat16")
 
 
-def cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> set[str]:
-    """The CPU's feature flags (empty where /proc/cpuinfo is missing, e.g. on macOS)."""
+def _cpuinfo_field(names: tuple[str, ...], cpuinfo: Path) -> str | None:
+    """The value of the first /proc/cpuinfo line named one of ``names`` (None where there is none, e.g. macOS)."""
     try:
         text = cpuinfo.read_text()
     except OSError:
-        return set()
-    for line in text.splitlines():
-        if line.startswith(("flags", "Features")):
-            return set(line.split(":", 1)[1].split())
-    return set()
+        return None
+    return next((line.split(":", 1)[1].strip() for line in text.splitlines() if line.startswith(names)), None)
+
+
+def cpu_flags(cpuinfo: Path = Path("/proc/cpuinfo")) -> set[str]:
+    """The CPU's feature flags (empty where they cannot be read)."""
+    return set((_cpuinfo_field(("flags", "Features"), cpuinfo) or "").split())
+
+
+def cpu_model(cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
+    return _cpuinfo_field(("model name",), cpuinfo) or platform.processor() or platform.machine()
 
 
 def bf16_candidate(flags: set[str]) -> bool:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sys
 import time
 from pathlib import Path
@@ -29,7 +28,7 @@ import tensorflow as tf  # noqa: E402
 
 from fer_core.training.data import load_fer2013  # noqa: E402
 from fer_core.training.networks import augmentation, build_cnn  # noqa: E402
-from fer_core.training.precision import PRECISIONS, choose_precision, step_seconds  # noqa: E402
+from fer_core.training.precision import PRECISIONS, choose_precision, cpu_model, step_seconds  # noqa: E402
 
 CHECKPOINT = "checkpoint.keras"  # last epoch, weights and optimizer slots: what --resume continues
 BEST = "best.weights.npz"  # the network's weights at the best epoch by val_accuracy (no optimizer slots)
@@ -198,21 +197,12 @@ class SaveProgress(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
-def machine_name(strategy: tf.distribute.Strategy) -> str:
+def machine_name() -> str:
     gpus = tf.config.list_physical_devices("GPU")
     if gpus:
         details = tf.config.experimental.get_device_details(gpus[0])
         return f"{len(gpus)} x {details.get('device_name', 'GPU')}"
-    model = next((line.split(":", 1)[1].strip() for line in _cpuinfo_lines() if line.startswith("model name")),
-                 platform.processor() or platform.machine())
-    return f"{model}, {os.cpu_count()} CPU cores"
-
-
-def _cpuinfo_lines() -> list[str]:
-    try:
-        return Path("/proc/cpuinfo").read_text().splitlines()
-    except OSError:
-        return []
+    return f"{cpu_model()}, {os.cpu_count()} CPU cores"
 
 
 def trim_history(path: Path, epochs: int) -> None:
@@ -279,7 +269,7 @@ def main(argv=None) -> int:
         left = args.epochs - state["epochs_done"]
         print(f"about {step * steps:.0f} s an epoch of {steps} steps; {left} epochs to go, about "
               f"{step * steps * left / 60:.0f} min (validation adds a little)", file=sys.stderr, flush=True)
-    state["stretches"].append({"machine": machine_name(strategy), "precision": precision,
+    state["stretches"].append({"machine": machine_name(), "precision": precision,
                                "started": time.strftime("%Y-%m-%d %H:%M"), "epochs": 0, "seconds": 0.0})
     if args.verbose:
         model.summary(print_fn=lambda line, **_: print(line, file=sys.stderr))
