@@ -14,6 +14,6 @@ pages = st.navigation([
     st.Page("pages/live.py", title="Live", icon=":material/videocam:", url_path="live"),
     st.Page("pages/dashboard.py", title="Dashboard", icon=":material/monitoring:", url_path="dashboard"),
 ])
-sidebar_settings()
+sidebar_settings(pages.url_path)
 mark_entrypoint()
 pages.run()

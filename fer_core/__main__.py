@@ -38,7 +38,8 @@ def main(argv=None) -> int:
     video_form.add_argument("--json", help="write the same records as a JSON list here")
     video.add_argument("--every", type=float, default=None, help="seconds between analysed frames (default: all)")
     for command in (predict, video):
-        command.add_argument("--model", help="model folder or .tflite (default: the shipped model)")
+        command.add_argument("--model", help="accurate, fast, a model folder or a .tflite (default: the one named in "
+                                              "models/DEFAULT)")
         command.add_argument("--detector", choices=["auto", "yunet", "haar"], default="auto")
         command.add_argument("--min-score", type=float, default=0.0, help="minimum face-detector confidence")
     args = parser.parse_args(argv)

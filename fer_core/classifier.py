@@ -30,9 +30,28 @@ def default_model_dir() -> Path:
     return MODELS_DIR / marker.read_text().strip()
 
 
+def shipped_model_names() -> list[str]:
+    """The model folders under models/ that can be served ("accurate", "fast", ...), sorted."""
+    return sorted(p.parent.name for p in MODELS_DIR.glob(f"*/{TFLITE_FILE}"))
+
+
+def model_dir(model: str | os.PathLike | None) -> Path:
+    """The folder of a model given by name ("accurate", "fast": a folder under models/), by path (relative
+    paths that are not found here are tried from the repository, as an ensemble records its members), or None
+    for the default; a path to a file is returned as it is."""
+    if model is None:
+        return default_model_dir()
+    path = Path(model)
+    if not path.exists() and not path.is_absolute():
+        found = [base / path for base in (MODELS_DIR, MODELS_DIR.parent) if (base / path).exists()]
+        return found[0] if found else path
+    return path
+
+
 def resolve_model_file(model: str | os.PathLike | None) -> Path:
-    """A .tflite path from a model folder, a .tflite file, a .keras file with its .tflite beside it, or None."""
-    path = default_model_dir() if model is None else Path(model)
+    """A .tflite path from a model name, a model folder, a .tflite file, a .keras file with its .tflite beside
+    it, or None (the default)."""
+    path = model_dir(model)
     if path.is_dir():
         path = path / TFLITE_FILE
     elif path.suffix == ".keras":
@@ -41,7 +60,8 @@ def resolve_model_file(model: str | os.PathLike | None) -> Path:
             raise ModelError(f"No {path.name} beside the Keras model; make one with "
                              f"`python -m fer_core.training.export {path.with_suffix('.keras')}`.")
     if not path.is_file():
-        raise ModelError(f"No model file at {path}.")
+        names = ", ".join(shipped_model_names()) or "none"
+        raise ModelError(f"No model file at {path}. Shipped models: {names}; or give a model folder or .tflite.")
     return path
 
 

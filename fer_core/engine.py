@@ -61,7 +61,9 @@ class Engine:
     @classmethod
     def load(cls, model: str | os.PathLike | None = None, detector: str = "auto",
              yunet_model: str | os.PathLike | None = None, download: bool = False) -> "Engine":
-        """``model=None`` loads the shipped default; ``detector`` is auto, yunet or haar.
+        """``model`` is a shipped model's name ("accurate": the most accurate; "fast": the cheapest per face), a
+        model folder or .tflite file, or None for the default named in models/DEFAULT ("accurate");
+        ``detector`` is auto, yunet or haar.
 
         ``auto`` uses YuNet when its file is found (``yunet_model``, ``$FER_YUNET_MODEL``, the cache, or a
         verified download when ``download`` is true) and Haar otherwise.

@@ -40,6 +40,10 @@ def test_ensemble_keeps_the_contract_and_is_the_calibrated_mean_of_its_members(t
     faces = lfw_faces(24)
     mean = np.mean([m.predict(view) for m in members for view in (faces, faces[:, :, ::-1])], axis=0)
     metrics = json.loads((tmp_path / "ensemble" / "metrics.json").read_text())
-    temperature = metrics["ensemble"]["calibration"]["temperature"]
+    temperature = metrics["calibration"]["temperature"]
     np.testing.assert_allclose(ensemble.predict(faces), soften(mean, temperature), atol=2e-4)
     assert metrics["ensemble"]["members"] == [str(tiny_model), str(second)]
+    assert [m["model"] for m in metrics["ensemble"]["member_metrics"]] == [tiny_model.name, "second"]
+    assert [r["model"] for r in metrics["runs"]] == [tiny_model.name, "second"]  # the runs table, one per member
+    card = (tmp_path / "ensemble" / "model.md").read_text()
+    assert "## Training runs" in card and "## Calibration" in card

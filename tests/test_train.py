@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 
-from fer_core.classifier import EmotionClassifier
+from fer_core.classifier import MODELS_DIR, EmotionClassifier, shipped_model_names
 from fer_core.training.data import find_default_data, load_fer2013
 from fer_core.training.evaluate import TEST_SPLIT, predict_all
 from support import free_port, run_module, start_module, tiny_fer2013
@@ -109,13 +109,12 @@ def test_evaluate_reproduces_metrics_json(tiny_model, tiny_npz):
     assert result.returncode == 0, result.stdout + result.stderr[-3000:]
 
 
-def test_shipped_model_keeps_its_accuracy():
-    from conftest import shipped_model_dir
-
-    model, data = shipped_model_dir(), find_default_data()
-    if model is None or data is None:
-        pytest.skip("needs the shipped model and FER2013 (FER_DATA or ../shared/data/fer2013.npz)")
-    stored = json.loads((model / "metrics.json").read_text())
+@pytest.mark.parametrize("name", shipped_model_names())
+def test_each_shipped_model_keeps_its_accuracy(name):
+    data = find_default_data()
+    if data is None:
+        pytest.skip("needs FER2013 (FER_DATA or ../shared/data/fer2013.npz)")
+    stored = json.loads((MODELS_DIR / name / "metrics.json").read_text())
     x, y = load_fer2013(data).split(TEST_SPLIT)
-    accuracy = float((predict_all(EmotionClassifier(model), x).argmax(1) == y).mean())
-    assert accuracy >= stored["accuracy"] - 0.005, (accuracy, stored["accuracy"])
+    accuracy = float((predict_all(EmotionClassifier(name), x).argmax(1) == y).mean())
+    assert abs(accuracy - stored["accuracy"]) <= 0.005, (accuracy, stored["accuracy"])

@@ -100,3 +100,22 @@ def class_counts(counts: dict) -> go.Figure:
     fig = go.Figure([go.Bar(name=split, x=list(EMOTIONS), y=[counts[split][name] for name in EMOTIONS])
                      for split in SPLITS if split in counts])
     return _layout(fig, "FER2013 images per class and split", barmode="group")
+
+
+def reliability_diagram(rows: list[dict]) -> go.Figure:
+    """Accuracy against confidence per confidence bin (PrivateTest): on the diagonal, the model's probabilities
+    mean what they say; bars below it are over-confident. Marker size shows how many faces a bin holds."""
+    centres = [(r["low"] + r["high"]) / 2 for r in rows]
+    counts = [r["count"] for r in rows]
+    sizes = [6 + 14 * np.sqrt(c / max(counts)) for c in counts]
+    fig = go.Figure([
+        go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name="perfectly honest", line=dict(dash="dash", color="grey")),
+        go.Bar(x=centres, y=[r["accuracy"] for r in rows], width=[r["high"] - r["low"] for r in rows],
+               name="how often it is right", marker_color="rgb(70,130,180)", opacity=0.6, customdata=counts,
+               hovertemplate="confidence %{x:.0%}: right %{y:.1%} of %{customdata} faces"),
+        go.Scatter(x=[r["confidence"] for r in rows], y=[r["accuracy"] for r in rows], mode="markers",
+                   name="mean confidence in the bin", marker=dict(color="black", size=sizes)),
+    ])
+    fig.update_xaxes(title="the model's confidence in its top emotion", tickformat=".0%", range=[0, 1])
+    fig.update_yaxes(title="share of those faces it gets right", tickformat=".0%", range=[0, 1])
+    return _layout(fig, "Reliability: does 80% sure mean right 80% of the time? (PrivateTest)", height=360)

@@ -19,8 +19,9 @@ import numpy as np
 from fer_core.artifacts import read_metrics
 from fer_core.bench import timed
 from fer_core.classifier import TFLITE_FILE, EmotionClassifier
-from fer_core.training.data import Fer2013, load_fer2013
 from fer_core.labels import EMOTIONS
+from fer_core.training.calibrate import ece, nll, reliability
+from fer_core.training.data import Fer2013, load_fer2013
 from fer_core.uncertainty import TARGET_ACCURACY, accuracy_coverage, choose_threshold, curve
 
 TEST_SPLIT = "PrivateTest"
@@ -70,7 +71,7 @@ def face_latency_ms(classifier: EmotionClassifier, face: np.ndarray, runs: int =
 
 
 def evaluate(model_dir: Path, data: Fer2013, training: dict | None = None, ensemble: dict | None = None,
-             parameters: int | None = None) -> dict:
+             calibration: dict | None = None, parameters: int | None = None) -> dict:
     """Compute metrics.json's content for the model in ``model_dir``."""
     classifier = EmotionClassifier(model_dir / TFLITE_FILE)
     x_test, y_test = data.split(TEST_SPLIT)
@@ -93,6 +94,8 @@ def evaluate(model_dir: Path, data: Fer2013, training: dict | None = None, ensem
                              "counts": cm.tolist()},
         "val_accuracy": float((val.argmax(1) == y_val).mean()) if val is not None else None,
         "uncertainty": uncertainty_report(val, y_val, plain, y_test) if val is not None else None,
+        "reliability": {"bins": 15, "ece": ece(plain, y_test), "nll": nll(plain, y_test),
+                        "rows": reliability(plain, y_test)},
         "file_bytes": {f.name: f.stat().st_size for f in sorted(model_dir.glob("model.*"))},
         "latency_ms_per_face": face_latency_ms(classifier, x_test[0]),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores",
@@ -101,7 +104,28 @@ def evaluate(model_dir: Path, data: Fer2013, training: dict | None = None, ensem
     metrics["parameters"] = parameters or _count_parameters(model_dir) or previous.get("parameters")
     metrics["training"] = _training_summary(training) if training else previous.get("training")
     metrics["ensemble"] = ensemble or previous.get("ensemble")
+    metrics["calibration"] = calibration or previous.get("calibration")
+    metrics["runs"] = runs(metrics)
     return metrics
+
+
+def runs(m: dict) -> list[dict]:
+    """The runs table: one row per trained network behind this model (the model itself, or each member of an
+    ensemble): recipe, epochs, machines, wall time and PublicTest accuracy. PublicTest chose every checkpoint."""
+    if m.get("ensemble"):
+        return [row for member in m["ensemble"]["member_metrics"] for row in runs(member)]
+    t = m.get("training")
+    if not t:
+        return []
+    stretches = t.get("stretches") or []
+    recipe = (f"width {t.get('width')}, {t.get('optimizer', 'adamw')} lr {t.get('lr')}, wd {t.get('weight_decay')}, "
+              f"smoothing {t.get('label_smoothing')}, seed {t.get('seed')}")
+    if t.get("teacher"):
+        recipe += f", distilled from {Path(t['teacher']).name} (weight {t.get('teacher_weight')})"
+    return [{"model": m["model"], "recipe": recipe, "epochs": t["epochs"],
+             "machines": "; ".join(f"{s['machine']} ({s['precision']}, {s['epochs']} epochs)" for s in stretches)
+                         or f"not recorded ({t.get('precision')})",
+             "hours": round(t["seconds"] / 3600, 2), "public_test": round(t["best_val_accuracy"], 4)}]
 
 
 def _count_parameters(model_dir: Path) -> int | None:
@@ -119,7 +143,8 @@ def _training_summary(state: dict) -> dict:
             "best_val_accuracy": state["best_val_accuracy"],
             "best_epoch": state.get("best_epoch"), "stretches": state.get("stretches", []),
             **{k: args[k] for k in ("optimizer", "batch_size", "lr", "weight_decay", "label_smoothing", "width",
-                                    "spatial_dropout", "erasing", "precision", "seed", "warmup_epochs") if k in args}}
+                                    "spatial_dropout", "erasing", "precision", "seed", "warmup_epochs", "teacher",
+                                    "teacher_weight") if args.get(k) is not None}}
 
 
 def write_artifacts(model_dir: Path, data: Fer2013, metrics: dict) -> None:
@@ -160,7 +185,9 @@ Trained on `Training` (28,709), model selection on `PublicTest` (3,589), tested 
 |---|---|---|---|---|
 {rows}
 
+{_calibration_section(m)}
 {_uncertainty_section(m.get('uncertainty'))}
+{_runs_section(m.get('runs'))}
 Reproduce: `python -m fer_core.training.evaluate --data PATH/fer2013.npz --model models/{m['model']}`.
 
 ## Limits
@@ -176,15 +203,16 @@ Reproduce: `python -m fer_core.training.evaluate --data PATH/fer2013.npz --model
 def _recipe_section(m: dict) -> str:
     e = m.get("ensemble")
     if e:
-        c = e["calibration"]
-        after = c["private_test"]
+        members = "\n".join(f"| {k['model']} | {k.get('parameters') or 0:,} | {k['val_accuracy']:.2%} | "
+                            f"{k['accuracy']:.2%} |" for k in e["member_metrics"])
         return f"""## Architecture
-An ensemble of {len(e['members'])} independently trained networks ({', '.join(Path(p).name for p in e['members'])}),
-{m.get('parameters') or 0:,} parameters in all. Each reads the face{' and its mirror image' if e['mirror'] else ''}; their
-probabilities are averaged, then divided in log space by a temperature of {c['temperature']:.2f}, fitted on
-{c['fitted_on']}. On PrivateTest the temperature moved the NLL from {after['nll_before']:.3f} to {after['nll_after']:.3f} and the
-expected calibration error ({c['bins']} bins) from {after['ece_before']:.3f} to {after['ece_after']:.3f}. Everything is inside one
-LiteRT graph: one call returns the calibrated probabilities.
+An ensemble of {len(e['members'])} independently trained networks, {m.get('parameters') or 0:,} parameters in all.
+Each reads the face{' and its mirror image' if e['mirror'] else ''}; their probabilities are averaged, then
+calibrated (below). Everything is inside one LiteRT graph: one call returns the calibrated probabilities.
+
+| member | parameters | PublicTest | PrivateTest (alone, no mirror) |
+|---|---|---|---|
+{members}
 """
     t = m.get("training") or {}
     optimizer = ("SGD with Nesterov momentum 0.9" if t.get("optimizer") == "sgd" else "AdamW")
@@ -197,7 +225,39 @@ doubling each stage), max pooling and spatial dropout ({t.get('spatial_dropout',
 epochs, label smoothing {t.get('label_smoothing', '?')}, batch {t.get('batch_size', '?')}, {t.get('precision', '?')}
 precision, seed {t.get('seed', '?')}. Augmentation in tf.data with Keras layers: horizontal flip, rotation up to about 15
 degrees, zoom and shift up to 15% and 10%, contrast{', random erasing' if erasing else ''}. The epoch with the best
-PublicTest accuracy is kept. Trained for {t.get('epochs', '?')} epochs in {t.get('seconds', 0) / 3600:.1f} h on two CPU cores.
+PublicTest accuracy is kept. Trained for {t.get('epochs', '?')} epochs in {t.get('seconds', 0) / 3600:.1f} h (see the runs below).
+{_teacher_sentence(t)}"""
+
+
+def _teacher_sentence(t: dict) -> str:
+    if not t.get("teacher"):
+        return ""
+    return (f"Distilled from `{t['teacher']}`: each training face's target is {1 - t['teacher_weight']:.2g} x its label "
+            f"plus {t['teacher_weight']:.2g} x the teacher's calibrated probabilities.\n")
+
+
+def _calibration_section(m: dict) -> str:
+    c, r = m.get("calibration"), m.get("reliability")
+    if not c:
+        return "" if not r else (f"## Calibration\nNot calibrated. On PrivateTest: expected calibration error "
+                                 f"({r['bins']} bins) {r['ece']:.3f}, NLL {r['nll']:.3f}.\n")
+    after = c["private_test"]
+    return f"""## Calibration
+The probabilities are divided in log space by a temperature of {c['temperature']:.2f}, fitted on {c['fitted_on']}
+and baked into the graph. On PrivateTest it moved the NLL from {after['nll_before']:.3f} to {after['nll_after']:.3f}
+and the expected calibration error ({c['bins']} bins) from {after['ece_before']:.3f} to {after['ece_after']:.3f}.
+"""
+
+
+def _runs_section(rows: list[dict] | None) -> str:
+    if not rows:
+        return ""
+    lines = "\n".join(f"| {r['model']} | {r['recipe']} | {r['epochs']} | {r['machines']} | {r['hours']:.1f} | "
+                       f"{r['public_test']:.2%} |" for r in rows)
+    return f"""## Training runs
+| network | recipe | epochs | machines (precision, epochs) | hours | best PublicTest |
+|---|---|---|---|---|---|
+{lines}
 """
 
 
@@ -213,15 +273,21 @@ faces, and right about {u['private_test']['accuracy_when_sure']:.1%} of those.
 
 
 def export_and_evaluate(out: Path, model, data: Fer2013, training: dict | None = None,
-                        ensemble: dict | None = None) -> dict:
+                        ensemble: dict | None = None, calibrate: bool = False) -> dict:
     """After training: the float32 Keras ``model`` -> model.tflite (and, for a single network, model.keras
-    without optimizer state, to ensemble or fine-tune later), then metrics.json, class_counts.json, model.md."""
+    without optimizer state, to ensemble or fine-tune later), then metrics.json, class_counts.json, model.md.
+    With ``calibrate`` the served file has a temperature fitted on PublicTest baked in."""
+    from fer_core.training.calibrate import calibrate_on_public_test
     from fer_core.training.export import export_model
 
     if ensemble is None:
         model.save(out / "model.keras")
-    export_model(model, out / TFLITE_FILE)
-    metrics = evaluate(out, data, training, ensemble, parameters=model.count_params())
+    served, calibration = calibrate_on_public_test(model, data) if calibrate else (model, None)
+    if calibration:
+        print(f"temperature {calibration['temperature']:.3f}: {json.dumps(calibration['private_test'])}",
+              file=sys.stderr)
+    export_model(served, out / TFLITE_FILE)
+    metrics = evaluate(out, data, training, ensemble, calibration, parameters=model.count_params())
     write_artifacts(out, data, metrics)
     print(json.dumps({k: metrics[k] for k in ("accuracy", "accuracy_tta", "macro_f1", "latency_ms_per_face")}))
     return metrics

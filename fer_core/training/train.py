@@ -26,7 +26,9 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+from fer_core.labels import EMOTIONS  # noqa: E402
 from fer_core.training.data import load_fer2013  # noqa: E402
+from fer_core.training.distill import DEFAULT_TEACHER_WEIGHT, blend_targets, teacher_probabilities  # noqa: E402
 from fer_core.training.networks import augmentation, build_cnn  # noqa: E402
 from fer_core.training.precision import PRECISIONS, choose_precision, cpu_model, step_seconds  # noqa: E402
 
@@ -35,7 +37,7 @@ BEST = "best.weights.npz"  # the network's weights at the best epoch by val_accu
 STATE = "train_state.json"
 # What defines a run; --resume keeps these from the run's state whatever the command line says.
 RECIPE = ("epochs", "batch_size", "optimizer", "lr", "weight_decay", "warmup_epochs", "label_smoothing", "width",
-          "spatial_dropout", "erasing", "seed")
+          "spatial_dropout", "erasing", "seed", "teacher", "teacher_weight")
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -58,6 +60,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--precision", choices=["auto", *PRECISIONS], default="auto",
                    help="auto: bf16 where the CPU computes it natively and a probe finds it faster")
     p.add_argument("--seed", type=int, default=1234)
+    p.add_argument("--teacher", default=None,
+                   help="a model folder to distil from (see fer_core.training.distill); the result is calibrated")
+    p.add_argument("--teacher-weight", type=float, default=DEFAULT_TEACHER_WEIGHT,
+                   help="share of the teacher's probabilities in the targets (the rest is the label)")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.keras")
     p.add_argument("--steps-per-epoch", type=int, default=None, help="cap, for timing runs")
     p.add_argument("--distribute", choices=["none", "mirrored", "multiworker"], default="none",
@@ -78,18 +84,27 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 # ---------------------------------------------------------------- data
 
-def make_datasets(data, batch_size: int, seed: int, erasing: bool = False):
+def make_datasets(data, batch_size: int, seed: int, erasing: bool = False, teacher: str | None = None,
+                  teacher_weight: float = DEFAULT_TEACHER_WEIGHT):
+    """Augmented training batches and PublicTest batches, both with one-hot targets; with a ``teacher``
+    the training targets blend the label with the teacher's probabilities (see fer_core.training.distill)."""
     x_train, y_train = data.split("Training")
     x_val, y_val = data.split("PublicTest")
     if len(x_train) == 0 or len(x_val) == 0:
         raise SystemExit("the dataset needs both Training and PublicTest images")
     augment = augmentation(seed, erasing)
+    one_hot = np.eye(len(EMOTIONS), dtype=np.float32)
+    if teacher:
+        print(f"the teacher {teacher} reads {len(x_train):,} training faces…", file=sys.stderr, flush=True)
+        targets = blend_targets(y_train, teacher_probabilities(teacher, x_train), teacher_weight)
+    else:
+        targets = one_hot[y_train]
 
     def to_float(x, y):
-        return tf.cast(x[..., None], tf.float32), tf.one_hot(tf.cast(y, tf.int32), 7)
+        return tf.cast(x[..., None], tf.float32), y
 
     train = (
-        tf.data.Dataset.from_tensor_slices((x_train, y_train))
+        tf.data.Dataset.from_tensor_slices((x_train, targets))
         .shuffle(len(x_train), seed=seed, reshuffle_each_iteration=True)
         .batch(batch_size, drop_remainder=len(x_train) >= batch_size)
         .map(to_float, num_parallel_calls=tf.data.AUTOTUNE)
@@ -97,7 +112,7 @@ def make_datasets(data, batch_size: int, seed: int, erasing: bool = False):
         .prefetch(tf.data.AUTOTUNE)
     )
     val = (
-        tf.data.Dataset.from_tensor_slices((x_val, y_val))
+        tf.data.Dataset.from_tensor_slices((x_val, one_hot[y_val]))
         .batch(512)
         .map(to_float, num_parallel_calls=tf.data.AUTOTUNE)
         .prefetch(tf.data.AUTOTUNE)
@@ -246,7 +261,8 @@ def main(argv=None) -> int:
         step = step_seconds(precision, lambda: network(args), args.batch_size, steps=3)
     keras.mixed_precision.set_global_policy(precision)
 
-    train_ds, val_ds, n_train = make_datasets(data, args.batch_size, args.seed, args.erasing)
+    train_ds, val_ds, n_train = make_datasets(data, args.batch_size, args.seed, args.erasing, args.teacher,
+                                              args.teacher_weight)
     steps = max(1, n_train // args.batch_size)
     if args.steps_per_epoch:
         steps = min(steps, args.steps_per_epoch)
@@ -291,7 +307,7 @@ def main(argv=None) -> int:
     best = network(args)
     with np.load(out / BEST) as saved:
         best.set_weights([saved[f"arr_{i}"] for i in range(len(saved.files))])
-    export_and_evaluate(out, best, data, training=state)
+    export_and_evaluate(out, best, data, training=state, calibrate=bool(args.teacher))
     return 0
 
 

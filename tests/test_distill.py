@@ -1,0 +1,53 @@
+"""Distillation: a student learns from a teacher's calibrated probabilities and ships calibrated itself."""
+import json
+
+import numpy as np
+import pytest
+
+from fer_core.classifier import EmotionClassifier
+from fer_core.training.calibrate import soften
+from fer_core.training.distill import blend_targets, teacher_probabilities
+from support import lfw_faces, run_module, tiny_fer2013
+
+pytestmark = pytest.mark.slow
+
+
+def test_targets_blend_the_label_with_the_teacher(tiny_model):
+    tiny = tiny_fer2013()
+    faces, labels = tiny["x"][:20], tiny["y"][:20]
+    teacher = teacher_probabilities(tiny_model, faces, batch=7)  # batches that do not divide the set
+    np.testing.assert_allclose(teacher, EmotionClassifier(tiny_model).predict(faces), atol=1e-6)
+    targets = blend_targets(labels, teacher, 0.7)
+    np.testing.assert_allclose(targets.sum(1), 1.0, atol=1e-5)
+    np.testing.assert_allclose(targets - 0.7 * teacher, 0.3 * np.eye(7)[labels], atol=1e-6)
+    np.testing.assert_array_equal(blend_targets(labels, teacher, 0.0), np.eye(7)[labels])
+    with pytest.raises(ValueError, match="weight"):
+        blend_targets(labels, teacher, 1.5)
+
+
+def test_distillation_runs_an_epoch_and_exports_a_calibrated_student(tiny_model, tiny_npz, tmp_path):
+    student = tmp_path / "fast"
+    result = run_module("fer_core.training.distill", "--data", tiny_npz, "--teacher", tiny_model, "--out", student,
+                        "--epochs", "1", "--width", "4", "--batch-size", "16", "--verbose", "0",
+                        "--precision", "float32")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "the teacher" in result.stderr and "temperature" in result.stderr
+
+    metrics = json.loads((student / "metrics.json").read_text())
+    assert metrics["training"]["teacher"] == str(tiny_model) and metrics["training"]["teacher_weight"] == 0.7
+    assert metrics["runs"][0]["recipe"].endswith(f"distilled from {tiny_model.name} (weight 0.7)")
+    calibration = metrics["calibration"]
+    assert calibration["fitted_on"] == "PublicTest" and 0.25 <= calibration["temperature"] <= 8
+
+    # The served file is the saved network with that temperature baked in, and keeps the contract.
+    faces = lfw_faces(16)
+    served = EmotionClassifier(student).predict(faces)
+    network = run_module("fer_core.training.export", student / "model.keras", "--out", tmp_path / "raw.tflite")
+    assert network.returncode == 0, network.stderr[-3000:]
+    raw = EmotionClassifier(tmp_path / "raw.tflite").predict(faces)
+    np.testing.assert_allclose(served, soften(raw, calibration["temperature"]), atol=2e-4)
+
+
+def test_distill_says_what_it_needs(tiny_npz, tmp_path):
+    result = run_module("fer_core.training.distill", "--data", tiny_npz, "--out", tmp_path / "fast")
+    assert result.returncode == 2 and "--teacher" in result.stderr
