@@ -35,8 +35,9 @@ if ensemble:
     st.dataframe(pd.DataFrame([{"member": m["model"], "parameters": m.get("parameters"),
                                 "PublicTest accuracy": m.get("val_accuracy"), "PrivateTest accuracy": m.get("accuracy")}
                                for m in ensemble["member_metrics"]]),
-                 hide_index=True, column_config={c: st.column_config.NumberColumn(format="percent")
-                                                 for c in ("PublicTest accuracy", "PrivateTest accuracy")})
+                 hide_index=True, column_config={"parameters": st.column_config.NumberColumn(format="localized"),
+                                                 **{c: st.column_config.NumberColumn(format="percent")
+                                                    for c in ("PublicTest accuracy", "PrivateTest accuracy")}})
 if metrics.get("runs"):
     st.subheader("Training runs")
     st.dataframe(pd.DataFrame(metrics["runs"]), hide_index=True,

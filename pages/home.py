@@ -18,14 +18,15 @@ video.page_link("pages/video.py", label="**Video** files", icon=":material/movie
 live.page_link("pages/live.py", label="**Live** video", icon=":material/videocam:")
 dashboard.page_link("pages/dashboard.py", label="**Dashboard** of the model", icon=":material/monitoring:")
 
-info = shipped_artifacts().metrics
-if info:
-    st.subheader("The model")
+accurate, fast = shipped_artifacts("accurate").metrics, shipped_artifacts("fast").metrics
+if accurate and fast:
+    st.subheader("The models")
     st.markdown(
-        f"A convolutional network we trained on FER2013 (35,887 labelled faces). On FER2013's test set it picks "
-        f"the same emotion as the human label for **{info['accuracy']:.1%}** of faces "
-        f"({info['accuracy_tta']:.1%} when it also looks at the mirrored face). People agree with those labels "
-        f"about 65% of the time, so expect mistakes, especially between fear, sad and surprise.")
+        f"Two models we trained on FER2013 (35,887 labelled faces); choose one in the sidebar. **Accurate** "
+        f"combines several networks and picks the same emotion as the human label for **{accurate['accuracy']:.1%}** "
+        f"of FER2013's test faces. **Fast** is one small network that learned from Accurate: "
+        f"**{fast['accuracy']:.1%}**, at a fraction of the cost, for smooth live video. People agree with those "
+        f"labels about 65% of the time, so expect mistakes, especially between fear, sad and surprise.")
 
 st.subheader("Your privacy")
 st.markdown(

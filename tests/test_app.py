@@ -2,6 +2,8 @@
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from fer_core.artifacts import read_metrics
+from fer_core.classifier import MODELS_DIR, shipped_model_names
 from fer_core.labels import EMOTIONS
 from support import REPO, astronaut, encode, group_photo
 
@@ -26,6 +28,9 @@ def test_home_says_what_it_does_and_that_nothing_is_stored():
     assert "never stored" in texts(app)
     assert "seven" in texts(app) and all(name in texts(app) for name in EMOTIONS)
     assert app.sidebar.selectbox(key="detector").value == "auto"
+    if {"accurate", "fast"} <= set(shipped_model_names()):
+        accurate = read_metrics(MODELS_DIR / "accurate")["accuracy"]
+        assert f"**Accurate** combines several networks" in texts(app) and f"{accurate:.1%}" in texts(app)
 
 
 def test_upload_real_photos_and_a_broken_one():
@@ -78,6 +83,20 @@ def test_dashboard_builds_its_figures_from_the_artifacts():
     assert [m.label for m in app.metric][:3] == ["Test accuracy", "With mirrored face", "Macro F1"]
     app.toggle[0].set_value(False).run()
     assert not app.exception
+
+
+@pytest.mark.parametrize("model", shipped_model_names())
+def test_dashboard_shows_the_card_of_the_chosen_model(model):
+    app = open_page("dashboard")
+    app.session_state["model"] = model  # AppTest runs a page without the entry point's sidebar
+    app.run()
+    assert not app.exception, app.exception
+    assert app.title[0].value == f"Model dashboard: {model}"
+    metrics = read_metrics(MODELS_DIR / model)
+    assert app.metric[0].value == f"{metrics['accuracy']:.1%}"
+    headings = [h.value for h in app.subheader]
+    assert "Training runs" in headings and ("Members" in headings) == bool(metrics.get("ensemble"))
+    assert any("Are its probabilities honest?" in m.value for m in app.markdown)
 
 
 @pytest.mark.parametrize("detector", ["haar", "yunet"])

@@ -209,6 +209,7 @@ def _recipe_section(m: dict) -> str:
 An ensemble of {len(e['members'])} independently trained networks, {m.get('parameters') or 0:,} parameters in all.
 Each reads the face{' and its mirror image' if e['mirror'] else ''}; their probabilities are averaged, then
 calibrated (below). Everything is inside one LiteRT graph: one call returns the calibrated probabilities.
+Built with `python -m fer_core.training.ensemble --data PATH/fer2013.npz --members {' '.join(e['members'])} --out models/{m['model']}`.
 
 | member | parameters | PublicTest | PrivateTest (alone, no mirror) |
 |---|---|---|---|
