@@ -95,6 +95,15 @@ def test_shipped_model_reads_a_smile():
     assert face.label == "happy" and face.confidence > 0.5
 
 
+def test_models_by_name():
+    from fer_core.classifier import MODELS_DIR, shipped_model_names
+
+    for name in shipped_model_names():
+        assert Engine.load(name, "haar").classifier.path == MODELS_DIR / name / "model.tflite"
+    with pytest.raises(ModelError, match="Shipped models: " + ", ".join(shipped_model_names())):
+        Engine.load("most_accurate_ever", "haar")
+
+
 WRONG_CONTRACT = """
 import sys, keras
 from fer_core.training.export import export_tflite

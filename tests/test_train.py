@@ -118,3 +118,8 @@ def test_each_shipped_model_keeps_its_accuracy(name):
     x, y = load_fer2013(data).split(TEST_SPLIT)
     accuracy = float((predict_all(EmotionClassifier(name), x).argmax(1) == y).mean())
     assert abs(accuracy - stored["accuracy"]) <= 0.005, (accuracy, stored["accuracy"])
+
+
+def test_shipped_models_fit_in_25_mb_together():
+    sizes = {name: (MODELS_DIR / name / "model.tflite").stat().st_size for name in shipped_model_names()}
+    assert sum(sizes.values()) < 25e6, sizes
