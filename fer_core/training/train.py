@@ -285,8 +285,9 @@ def main(argv=None) -> int:
         left = args.epochs - state["epochs_done"]
         print(f"about {step * steps:.0f} s an epoch of {steps} steps; {left} epochs to go, about "
               f"{step * steps * left / 60:.0f} min (validation adds a little)", file=sys.stderr, flush=True)
-    state["stretches"].append({"machine": machine_name(), "precision": precision,
-                               "started": time.strftime("%Y-%m-%d %H:%M"), "epochs": 0, "seconds": 0.0})
+    if state["epochs_done"] < args.epochs:  # a resume that only exports trains no stretch
+        state["stretches"].append({"machine": machine_name(), "precision": precision,
+                                   "started": time.strftime("%Y-%m-%d %H:%M"), "epochs": 0, "seconds": 0.0})
     if args.verbose:
         model.summary(print_fn=lambda line, **_: print(line, file=sys.stderr))
 
