@@ -9,8 +9,9 @@ from fer_core.engine import FaceResult
 from fer_core.labels import EMOTIONS
 
 FIELDS = ["image", "face", "x", "y", "w", "h", "score", "label", "confidence", "uncertain", *EMOTIONS]
-SUMMARY_FIELDS = ["image", "faces", *EMOTIONS, "not sure", "summary"]
 NOT_SURE = "not sure"
+READINGS = (*EMOTIONS, NOT_SURE)  # what a face can read as, in the order ties are broken
+SUMMARY_FIELDS = ["image", "faces", *READINGS, "summary"]
 
 
 def face_records(image_name: str, faces: list[FaceResult]) -> list[dict]:
@@ -48,9 +49,8 @@ def video_summary(records: list[dict], threshold: float = 0.0) -> list[dict]:
     summary = []
     for face_id, rows in sorted(faces.items()):
         readings = [NOT_SURE if row["confidence"] < threshold else row["label"] for row in rows]
-        shares = {name: readings.count(name) / len(rows) for name in (*EMOTIONS, NOT_SURE)}
-        names = (*EMOTIONS, NOT_SURE)
-        dominant = max(names, key=lambda name: (shares[name], -names.index(name)))  # ties: the first in order
+        shares = {name: readings.count(name) / len(rows) for name in READINGS}
+        dominant = max(READINGS, key=lambda name: (shares[name], -READINGS.index(name)))  # ties: the first in order
         summary.append({"face": face_id, "from_s": rows[0]["time_s"], "to_s": rows[-1]["time_s"],
                         "frames": len(rows), "dominant": dominant,
                         **{name: round(share, 3) for name, share in shares.items()}})
@@ -59,7 +59,7 @@ def video_summary(records: list[dict], threshold: float = 0.0) -> list[dict]:
 
 def mood_counts(faces: list[FaceResult]) -> dict[str, int]:
     """How many faces read each emotion, plus "not sure"; most frequent first, then in EMOTIONS' order."""
-    counts = {name: 0 for name in (*EMOTIONS, NOT_SURE)}
+    counts = {name: 0 for name in READINGS}
     for face in faces:
         counts[NOT_SURE if face.uncertain else face.label] += 1
     order = {name: i for i, name in enumerate(counts)}
@@ -75,7 +75,7 @@ def mood_summary(faces: list[FaceResult]) -> str:
 def summary_record(image_name: str, faces: list[FaceResult]) -> dict:
     """One row of the per-image summary table: counts per emotion and the summary line."""
     counts = mood_counts(faces)
-    return {"image": image_name, "faces": len(faces), **{name: counts.get(name, 0) for name in (*EMOTIONS, NOT_SURE)},
+    return {"image": image_name, "faces": len(faces), **{name: counts.get(name, 0) for name in READINGS},
             "summary": mood_summary(faces)}
 
 

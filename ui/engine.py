@@ -81,6 +81,16 @@ def current_settings() -> Settings:
                     st.session_state.get("model"))
 
 
+@st.cache_data(show_spinner=False)
+def _model_names() -> tuple[list[str], str | None]:
+    """The shipped models and the default's name: read from disk once, not on every rerun."""
+    try:
+        default = default_model_dir().name
+    except ModelError:
+        default = None
+    return shipped_model_names(), default
+
+
 def _remember_model(page: str) -> None:
     st.session_state.models_chosen[page] = st.session_state[f"model@{page}"]
 
@@ -91,16 +101,11 @@ def _model_choice(page: str) -> str | None:
     if os.environ.get("FER_MODEL"):
         st.caption(f"Model: `{os.environ['FER_MODEL']}` (set by FER_MODEL).")
         return None
-    names = shipped_model_names()
+    names, default = _model_names()
     if not names:
         return None
-    chosen = st.session_state.setdefault("models_chosen", {})
-    try:
-        default = default_model_dir().name
-    except ModelError:
-        default = names[0]
-    wanted = chosen.get(page) or PAGE_MODELS.get(page, default)
-    index = names.index(wanted) if wanted in names else names.index(default) if default in names else 0
+    wanted = st.session_state.setdefault("models_chosen", {}).get(page) or PAGE_MODELS.get(page, default)
+    index = next((names.index(name) for name in (wanted, default) if name in names), 0)
     return st.selectbox("Emotion model", names, index=index, format_func=model_label, key=f"model@{page}",
                         on_change=_remember_model, args=(page,),
                         help="Accurate reads each face with several networks and is right more often; Fast uses one "

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 EPS = 1e-7
+BINS = 15  # equal-width confidence bins of the reliability table and ECE
 
 
 def soften(probs: np.ndarray, temperature: float) -> np.ndarray:
@@ -24,7 +25,7 @@ def nll(probs: np.ndarray, labels: np.ndarray) -> float:
     return float(-np.log(np.clip(probs[np.arange(len(labels)), labels], EPS, 1.0)).mean())
 
 
-def reliability(probs: np.ndarray, labels: np.ndarray, bins: int = 15) -> list[dict]:
+def reliability(probs: np.ndarray, labels: np.ndarray, bins: int = BINS) -> list[dict]:
     """Per equal-width confidence bin that holds faces: its range, how many faces, their mean confidence and
     how often they are right (the points of a reliability diagram)."""
     confidence, correct = probs.max(1), probs.argmax(1) == labels
@@ -38,10 +39,15 @@ def reliability(probs: np.ndarray, labels: np.ndarray, bins: int = 15) -> list[d
     return rows
 
 
-def ece(probs: np.ndarray, labels: np.ndarray, bins: int = 15) -> float:
+def ece(probs: np.ndarray, labels: np.ndarray, bins: int = BINS) -> float:
     """Expected calibration error: the gap between confidence and accuracy, averaged over equal-width bins."""
-    return float(sum(r["count"] * abs(r["accuracy"] - r["confidence"]) for r in reliability(probs, labels, bins))
-                 / max(1, len(labels)))
+    return ece_of(reliability(probs, labels, bins))
+
+
+def ece_of(rows: list[dict]) -> float:
+    """The expected calibration error of a :func:`reliability` table (every face lies in one of its rows)."""
+    gaps = sum(r["count"] * abs(r["accuracy"] - r["confidence"]) for r in rows)
+    return float(gaps / max(1, sum(r["count"] for r in rows)))
 
 
 def fit_temperature(probs: np.ndarray, labels: np.ndarray, low: float = 0.25, high: float = 8.0) -> float:
@@ -68,7 +74,7 @@ def with_temperature(model, temperature: float):
     return keras.Model(model.input, outputs, name=f"{model.name}_t{temperature:.3f}".replace(".", "_"))
 
 
-def calibrate_on_public_test(model, data, bins: int = 15):
+def calibrate_on_public_test(model, data, bins: int = BINS):
     """``model`` with a temperature fitted on PublicTest baked in, and what it did: the temperature and the
     PrivateTest NLL and ECE before and after (for metrics.json)."""
     x_val, y_val = data.split("PublicTest")

@@ -25,9 +25,9 @@ DEFAULT_TEACHER_WEIGHT = 0.7
 def teacher_probabilities(teacher, faces: np.ndarray, batch: int = 512) -> np.ndarray:
     """The teacher model folder's probabilities for uint8 (N, 48, 48) ``faces``, float32 (N, 7)."""
     from fer_core.classifier import EmotionClassifier
+    from fer_core.training.evaluate import predict_all
 
-    classifier = EmotionClassifier(teacher)
-    return np.concatenate([classifier.predict(faces[i:i + batch]) for i in range(0, len(faces), batch)])
+    return predict_all(EmotionClassifier(teacher), faces, batch)
 
 
 def blend_targets(labels: np.ndarray, teacher_probs: np.ndarray, weight: float) -> np.ndarray:

@@ -20,7 +20,7 @@ from fer_core.artifacts import read_metrics
 from fer_core.bench import timed
 from fer_core.classifier import TFLITE_FILE, EmotionClassifier
 from fer_core.labels import EMOTIONS
-from fer_core.training.calibrate import ece, nll, reliability
+from fer_core.training.calibrate import BINS, ece_of, nll, reliability
 from fer_core.training.data import Fer2013, load_fer2013
 from fer_core.uncertainty import TARGET_ACCURACY, accuracy_coverage, choose_threshold, curve
 
@@ -64,6 +64,12 @@ def uncertainty_report(val: np.ndarray, y_val: np.ndarray, test: np.ndarray, y_t
     return report
 
 
+def reliability_report(probs: np.ndarray, labels: np.ndarray) -> dict:
+    """The reliability table of ``probs`` with its ECE and NLL (the Dashboard's reliability diagram)."""
+    rows = reliability(probs, labels)
+    return {"bins": BINS, "ece": ece_of(rows), "nll": nll(probs, labels), "rows": rows}
+
+
 def face_latency_ms(classifier: EmotionClassifier, face: np.ndarray, runs: int = 300) -> dict:
     """Per-face latency of one engine call with one face (p50 and p95, milliseconds)."""
     times = timed(lambda: classifier.predict(face[None]), runs)
@@ -94,8 +100,7 @@ def evaluate(model_dir: Path, data: Fer2013, training: dict | None = None, ensem
                              "counts": cm.tolist()},
         "val_accuracy": float((val.argmax(1) == y_val).mean()) if val is not None else None,
         "uncertainty": uncertainty_report(val, y_val, plain, y_test) if val is not None else None,
-        "reliability": {"bins": 15, "ece": ece(plain, y_test), "nll": nll(plain, y_test),
-                        "rows": reliability(plain, y_test)},
+        "reliability": reliability_report(plain, y_test),
         "file_bytes": {f.name: f.stat().st_size for f in sorted(model_dir.glob("model.*"))},
         "latency_ms_per_face": face_latency_ms(classifier, x_test[0]),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores",
