@@ -75,6 +75,10 @@ if reliability:
         text += (f"\n\nIts raw probabilities were softened by a temperature of {calibration['temperature']:.2f}, "
                  f"chosen on a separate validation set; that moved the gap from {after['ece_before']:.3f} to "
                  f"{after['ece_after']:.3f}.")
+    chance = reliability.get("ece_by_chance")
+    if chance:
+        text += (f"\n\nEven a perfectly honest model would show a gap of about {chance['mean']:.3f} on "
+                 f"{metrics['test_images']:,} faces, by chance alone.")
     words.markdown(text)
 
 uncertainty = metrics.get("uncertainty")

@@ -96,7 +96,8 @@ def test_dashboard_shows_the_card_of_the_chosen_model(model):
     assert app.metric[0].value == f"{metrics['accuracy']:.1%}"
     headings = [h.value for h in app.subheader]
     assert "Training runs" in headings and ("Members" in headings) == bool(metrics.get("ensemble"))
-    assert any("Are its probabilities honest?" in m.value for m in app.markdown)
+    honesty = next(m.value for m in app.markdown if "Are its probabilities honest?" in m.value)
+    assert f"{metrics['reliability']['ece']:.3f}" in honesty and "by chance alone" in honesty
 
 
 @pytest.mark.parametrize("detector", ["haar", "yunet"])

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from fer_core.classifier import EmotionClassifier
-from fer_core.training.calibrate import ece, fit_temperature, nll, soften
+from fer_core.training.calibrate import chance_ece, ece, fit_temperature, nll, soften
 from support import lfw_faces, run_module
 
 pytestmark = pytest.mark.slow
@@ -24,6 +24,17 @@ def test_temperature_fixes_an_over_confident_model():
     assert nll(fixed, labels) < nll(over_confident, labels) - 0.3
     assert ece(fixed, labels) < 0.03 < ece(over_confident, labels)
     assert (fixed.argmax(1) == over_confident.argmax(1)).all()  # the chosen emotion never changes
+
+
+def test_chance_ece_bounds_what_an_honest_model_measures():
+    rng = np.random.default_rng(1)
+    logits = rng.normal(0, 1.5, (4000, 7))
+    honest = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+    labels = np.array([rng.choice(7, p=p) for p in honest])
+    chance = chance_ece(honest)
+    assert 0.005 < chance["mean"] < chance["p95"] and ece(honest, labels) <= chance["p95"]
+    assert chance_ece(honest[:500])["mean"] > 2 * chance["mean"]  # the floor falls as the test set grows
+    assert ece(soften(honest, 0.5), labels) > 2 * chance_ece(soften(honest, 0.5))["p95"]
 
 
 def test_ensemble_keeps_the_contract_and_is_the_calibrated_mean_of_its_members(tiny_model, tiny_npz, tmp_path):
@@ -47,3 +58,23 @@ def test_ensemble_keeps_the_contract_and_is_the_calibrated_mean_of_its_members(t
     assert [r["model"] for r in metrics["runs"]] == [tiny_model.name, "second"]  # the runs table, one per member
     card = (tmp_path / "ensemble" / "model.md").read_text()
     assert "## Training runs" in card and "## Calibration" in card
+
+
+def test_ensemble_chosen_on_public_test_within_a_budget_of_passes(tiny_model, tiny_npz, tmp_path):
+    second = tmp_path / "second"
+    trained = run_module("fer_core.training.train", "--data", tiny_npz, "--out", second, "--epochs", "1", "--width",
+                         "4", "--batch-size", "16", "--verbose", "0", "--seed", "8", "--precision", "float32")
+    assert trained.returncode == 0, trained.stderr[-3000:]
+    result = run_module("fer_core.training.ensemble", "--data", tiny_npz, "--members", tiny_model, second,
+                        "--max-passes", "2", "--out", tmp_path / "ensemble")
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in result.stdout.splitlines()
+            if line.startswith("| ") and "%" in line]
+    assert sorted((r[0], r[1]) for r in rows) == sorted(
+        (names, mirror) for names in ("tiny", "second", "tiny, second") for mirror in ("no", "yes"))
+    best = next(r for r in rows if int(r[2]) <= 2)  # the table is sorted by PublicTest accuracy
+    metrics = json.loads((tmp_path / "ensemble" / "metrics.json").read_text())
+    assert [m.rsplit("/", 1)[-1] for m in metrics["ensemble"]["members"]] == best[0].split(", ")
+    assert metrics["ensemble"]["mirror"] == (best[1] == "yes")
+    public_faces = int(np.load(tiny_npz)["usage"].tolist().count("PublicTest"))
+    assert abs(metrics["val_accuracy"] - float(best[3].rstrip("%")) / 100) <= 2 / public_faces

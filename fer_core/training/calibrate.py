@@ -28,7 +28,10 @@ def nll(probs: np.ndarray, labels: np.ndarray) -> float:
 def reliability(probs: np.ndarray, labels: np.ndarray, bins: int = BINS) -> list[dict]:
     """Per equal-width confidence bin that holds faces: its range, how many faces, their mean confidence and
     how often they are right (the points of a reliability diagram)."""
-    confidence, correct = probs.max(1), probs.argmax(1) == labels
+    return _reliability_rows(probs.max(1), probs.argmax(1) == labels, bins)
+
+
+def _reliability_rows(confidence: np.ndarray, correct: np.ndarray, bins: int) -> list[dict]:
     edges = np.linspace(0, 1, bins + 1)
     rows = []
     for low, high in zip(edges[:-1], edges[1:]):
@@ -48,6 +51,17 @@ def ece_of(rows: list[dict]) -> float:
     """The expected calibration error of a :func:`reliability` table (every face lies in one of its rows)."""
     gaps = sum(r["count"] * abs(r["accuracy"] - r["confidence"]) for r in rows)
     return float(gaps / max(1, sum(r["count"] for r in rows)))
+
+
+def chance_ece(probs: np.ndarray, bins: int = BINS, draws: int = 200, seed: int = 0) -> dict:
+    """The ECE that a perfectly honest model with these confidences would still measure on this many faces,
+    from chance alone: each face is right with exactly its confidence, drawn ``draws`` times. The mean and the
+    95th percentile; a measured ECE inside that range cannot be told from perfect calibration."""
+    confidence = probs.max(1)
+    rng = np.random.default_rng(seed)
+    draws_ece = [ece_of(_reliability_rows(confidence, rng.random(len(confidence)) < confidence, bins))
+                 for _ in range(draws)]
+    return {"mean": float(np.mean(draws_ece)), "p95": float(np.percentile(draws_ece, 95)), "draws": draws}
 
 
 def fit_temperature(probs: np.ndarray, labels: np.ndarray, low: float = 0.25, high: float = 8.0) -> float:

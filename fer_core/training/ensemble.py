@@ -6,7 +6,10 @@ LiteRT file returns the averaged, calibrated 7 probabilities.
 """
 from __future__ import annotations
 
+from itertools import combinations
+
 import keras
+import numpy as np
 
 from fer_core.labels import FACE_SIZE
 
@@ -24,12 +27,42 @@ def build_ensemble(members: list[keras.Model], mirror: bool = True, name: str = 
     return keras.Model(pixels, mean, name=name)
 
 
+def public_test_table(members: list[keras.Model], names: list[str], data) -> list[dict]:
+    """Every subset of ``members``, with and without the mirror image, scored on PublicTest: how many network
+    passes a face costs, the accuracy, and the NLL after its own temperature. Best accuracy first."""
+    from fer_core.training.calibrate import fit_temperature, nll, soften
+
+    x, y = data.split("PublicTest")
+    x = x[..., None].astype("float32")
+    plain = [m.predict(x, batch_size=256, verbose=0) for m in members]
+    mirrored = [m.predict(x[:, :, ::-1], batch_size=256, verbose=0) for m in members]
+    rows = []
+    for size in range(1, len(members) + 1):
+        for subset in combinations(range(len(members)), size):
+            for mirror in (False, True):
+                views = [plain[i] for i in subset] + ([mirrored[i] for i in subset] if mirror else [])
+                probs = np.mean(views, axis=0)
+                rows.append({"members": [names[i] for i in subset], "mirror": mirror, "passes": len(views),
+                             "public_test": float((probs.argmax(1) == y).mean()),
+                             "nll": nll(soften(probs, fit_temperature(probs, y)), y)})
+    return sorted(rows, key=lambda r: (-r["public_test"], r["passes"]))
+
+
+def best_within(rows: list[dict], max_passes: int) -> dict:
+    """The most accurate row of :func:`public_test_table` that costs at most ``max_passes`` network passes."""
+    affordable = [r for r in rows if r["passes"] <= max_passes]
+    if not affordable:
+        raise ValueError(f"no ensemble costs {max_passes} network passes or fewer")
+    return affordable[0]
+
+
 MEMBER_FIGURES = ("model", "accuracy", "accuracy_tta", "val_accuracy", "parameters", "training")
 
 
 def main(argv=None) -> int:
     """python -m fer_core.training.ensemble --data fer2013.npz --members models/a models/b --out models/accurate"""
     import argparse
+    import sys
     from pathlib import Path
 
     from fer_core.artifacts import read_metrics
@@ -40,19 +73,40 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m fer_core.training.ensemble", description=__doc__.split("\n")[0])
     p.add_argument("--data", required=True, help="fer2013.csv, fer2013.npz or the image-folder release")
     p.add_argument("--members", nargs="+", required=True, help="model folders holding model.keras and metrics.json")
-    p.add_argument("--out", required=True, help="the ensemble's model folder")
+    p.add_argument("--out", help="the ensemble's model folder (needed unless --compare)")
     p.add_argument("--no-mirror", action="store_true", help="members read only the face, not its mirror image")
+    p.add_argument("--max-passes", type=int, default=None,
+                   help="choose on PublicTest: the most accurate subset of --members, with or without the mirror "
+                        "image, costing at most this many network passes per face")
+    p.add_argument("--compare", action="store_true", help="print every subset's PublicTest figures and stop")
     args = p.parse_args(argv)
+    if not (args.compare or args.out):
+        p.error("--out is needed unless --compare")
 
-    members = [as_float32(keras.models.load_model(Path(m) / "model.keras", compile=False)) for m in args.members]
+    names = [str(m) for m in args.members]
+    members = [as_float32(keras.models.load_model(Path(m) / "model.keras", compile=False)) for m in names]
+    data = load_fer2013(args.data)
+    mirror = not args.no_mirror
+    if args.compare or args.max_passes:
+        rows = public_test_table(members, names, data)
+        print("| members | mirror | passes | PublicTest | NLL |\n|---|---|---|---|---|")
+        for r in rows:
+            print(f"| {', '.join(Path(m).name for m in r['members'])} | {'yes' if r['mirror'] else 'no'} | "
+                  f"{r['passes']} | {r['public_test']:.2%} | {r['nll']:.3f} |")
+        if args.compare:
+            return 0
+        chosen = best_within(rows, args.max_passes)
+        print(f"chosen within {args.max_passes} passes: {chosen}", file=sys.stderr)
+        members = [members[names.index(m)] for m in chosen["members"]]
+        names, mirror = chosen["members"], chosen["mirror"]
+
     member_metrics = [{k: v for k, v in (read_metrics(m) or {"model": Path(m).name}).items() if k in MEMBER_FIGURES}
-                      for m in args.members]
+                      for m in names]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    ensemble = {"members": [str(m) for m in args.members], "mirror": not args.no_mirror,
-                "member_metrics": member_metrics}
-    model = build_ensemble(members, mirror=not args.no_mirror)
-    export_and_evaluate(out, model, load_fer2013(args.data), ensemble=ensemble, calibrate=True)
+    ensemble = {"members": names, "mirror": mirror, "member_metrics": member_metrics}
+    model = build_ensemble(members, mirror=mirror)
+    export_and_evaluate(out, model, data, ensemble=ensemble, calibrate=True)
     return 0
 
 

@@ -20,7 +20,7 @@ from fer_core.artifacts import read_metrics
 from fer_core.bench import timed
 from fer_core.classifier import TFLITE_FILE, EmotionClassifier
 from fer_core.labels import EMOTIONS
-from fer_core.training.calibrate import BINS, ece_of, nll, reliability
+from fer_core.training.calibrate import BINS, chance_ece, ece_of, nll, reliability
 from fer_core.training.data import Fer2013, load_fer2013
 from fer_core.uncertainty import TARGET_ACCURACY, accuracy_coverage, choose_threshold, curve
 
@@ -65,9 +65,11 @@ def uncertainty_report(val: np.ndarray, y_val: np.ndarray, test: np.ndarray, y_t
 
 
 def reliability_report(probs: np.ndarray, labels: np.ndarray) -> dict:
-    """The reliability table of ``probs`` with its ECE and NLL (the Dashboard's reliability diagram)."""
+    """The reliability table of ``probs`` with its ECE and NLL (the Dashboard's reliability diagram), and the
+    ECE that chance alone would give an honest model on as many faces."""
     rows = reliability(probs, labels)
-    return {"bins": BINS, "ece": ece_of(rows), "nll": nll(probs, labels), "rows": rows}
+    return {"bins": BINS, "ece": ece_of(rows), "ece_by_chance": chance_ece(probs), "nll": nll(probs, labels),
+            "rows": rows}
 
 
 def face_latency_ms(classifier: EmotionClassifier, face: np.ndarray, runs: int = 300) -> dict:
@@ -244,15 +246,26 @@ def _teacher_sentence(t: dict) -> str:
 
 def _calibration_section(m: dict) -> str:
     c, r = m.get("calibration"), m.get("reliability")
-    if not c:
-        return "" if not r else (f"## Calibration\nNot calibrated. On PrivateTest: expected calibration error "
-                                 f"({r['bins']} bins) {r['ece']:.3f}, NLL {r['nll']:.3f}.\n")
-    after = c["private_test"]
-    return f"""## Calibration
-The probabilities are divided in log space by a temperature of {c['temperature']:.2f}, fitted on {c['fitted_on']}
-and baked into the graph. On PrivateTest it moved the NLL from {after['nll_before']:.3f} to {after['nll_after']:.3f}
-and the expected calibration error ({c['bins']} bins) from {after['ece_before']:.3f} to {after['ece_after']:.3f}.
-"""
+    if not r:
+        return ""
+    if c:
+        after = c["private_test"]
+        text = (f"The probabilities are divided in log space by a temperature of {c['temperature']:.2f}, fitted on "
+                f"{c['fitted_on']}\nand baked into the graph. On PrivateTest it moved the NLL from "
+                f"{after['nll_before']:.3f} to {after['nll_after']:.3f}\nand the expected calibration error "
+                f"({c['bins']} bins) from {after['ece_before']:.3f} to {after['ece_after']:.3f}.")
+    else:
+        text = (f"Not calibrated. On PrivateTest: expected calibration error ({r['bins']} bins) {r['ece']:.3f}, "
+                f"NLL {r['nll']:.3f}.")
+    return f"## Calibration\n{text}{_chance_sentence(r, m['test_images'])}\n"
+
+
+def _chance_sentence(r: dict, faces: int) -> str:
+    chance = r.get("ece_by_chance")
+    if not chance:
+        return ""
+    return (f"\nA perfectly honest model with the same confidences would still measure an ECE of about "
+            f"{chance['mean']:.3f}\n(95th percentile {chance['p95']:.3f}) on {faces:,} faces, by chance alone.")
 
 
 def _runs_section(rows: list[dict] | None) -> str:
