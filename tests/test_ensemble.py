@@ -37,11 +37,18 @@ def test_chance_ece_bounds_what_an_honest_model_measures():
     assert ece(soften(honest, 0.5), labels) > 2 * chance_ece(soften(honest, 0.5))["p95"]
 
 
-def test_ensemble_keeps_the_contract_and_is_the_calibrated_mean_of_its_members(tiny_model, tiny_npz, tmp_path):
-    second = tmp_path / "second"
-    trained = run_module("fer_core.training.train", "--data", tiny_npz, "--out", second, "--epochs", "1", "--width",
+@pytest.fixture(scope="module")
+def second(tiny_npz, tmp_path_factory):
+    """A second tiny member, trained one epoch with another seed."""
+    out = tmp_path_factory.mktemp("members") / "second"
+    trained = run_module("fer_core.training.train", "--data", tiny_npz, "--out", out, "--epochs", "1", "--width",
                          "4", "--batch-size", "16", "--verbose", "0", "--seed", "7", "--precision", "float32")
     assert trained.returncode == 0, trained.stderr[-3000:]
+    return out
+
+
+def test_ensemble_keeps_the_contract_and_is_the_calibrated_mean_of_its_members(tiny_model, second, tiny_npz,
+                                                                              tmp_path):
     result = run_module("fer_core.training.ensemble", "--data", tiny_npz, "--members", tiny_model, second,
                         "--out", tmp_path / "ensemble")
     assert result.returncode == 0, result.stderr[-3000:]
@@ -60,11 +67,7 @@ def test_ensemble_keeps_the_contract_and_is_the_calibrated_mean_of_its_members(t
     assert "## Training runs" in card and "## Calibration" in card
 
 
-def test_ensemble_chosen_on_public_test_within_a_budget_of_passes(tiny_model, tiny_npz, tmp_path):
-    second = tmp_path / "second"
-    trained = run_module("fer_core.training.train", "--data", tiny_npz, "--out", second, "--epochs", "1", "--width",
-                         "4", "--batch-size", "16", "--verbose", "0", "--seed", "8", "--precision", "float32")
-    assert trained.returncode == 0, trained.stderr[-3000:]
+def test_ensemble_chosen_on_public_test_within_a_budget_of_passes(tiny_model, second, tiny_npz, tmp_path):
     result = run_module("fer_core.training.ensemble", "--data", tiny_npz, "--members", tiny_model, second,
                         "--max-passes", "2", "--out", tmp_path / "ensemble")
     assert result.returncode == 0, result.stderr[-3000:]
