@@ -18,12 +18,13 @@ def build_ensemble(members: list[keras.Model], mirror: bool = True, name: str = 
     """One model averaging ``members`` (each on the face, and on its mirror image if ``mirror``); the
     temperature is added at export (see fer_core.training.calibrate)."""
     pixels = keras.Input((FACE_SIZE, FACE_SIZE, 1), name="pixels")
-    views = [pixels, keras.ops.flip(pixels, axis=2)] if mirror else [pixels]
+    # The face and its mirror image go through each member as one batch of 2N: one pass over its weights.
+    views = keras.ops.concatenate([pixels, keras.ops.flip(pixels, axis=2)], axis=0) if mirror else pixels
     outputs = []
     for i, member in enumerate(members):
-        renamed = keras.Model(member.input, member.output, name=f"member{i}")  # names must differ in one graph
-        outputs += [renamed(view) for view in views]
-    mean = keras.layers.Average(name="mean")(outputs) if len(outputs) > 1 else outputs[0]
+        probs = keras.Model(member.input, member.output, name=f"member{i}")(views)  # names must differ in one graph
+        outputs.append(keras.ops.mean(keras.ops.reshape(probs, (2, -1, probs.shape[-1])), axis=0) if mirror else probs)
+    mean = keras.layers.Average(name="members_mean")(outputs) if len(outputs) > 1 else outputs[0]
     return keras.Model(pixels, mean, name=name)
 
 
