@@ -42,7 +42,8 @@ if metrics.get("runs"):
     st.subheader("Training runs")
     st.dataframe(pd.DataFrame(metrics["runs"]), hide_index=True,
                  column_config={"public_test": st.column_config.NumberColumn("best PublicTest", format="percent"),
-                                "hours": st.column_config.NumberColumn(format="%.1f")})
+                                "hours": st.column_config.NumberColumn(format="%.1f"),
+                                "in_ensemble": st.column_config.CheckboxColumn("in the ensemble")})
 
 history = artifacts.history
 if ensemble and history is None:

@@ -138,7 +138,8 @@ def test_live(server, page):
 def test_dashboard(server, page):
     page.goto(server[0] + "/dashboard")
     page.get_by_text("Confusion matrix").wait_for()
-    assert page.locator(".js-plotly-plot").count() >= 4
+    # The charts render one by one after the first text; wait for them rather than count at once.
+    page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 4")
     page.get_by_text("Show shares instead of counts").click()
     page.get_by_text("Confusion matrix (PrivateTest)", exact=True).wait_for()
     shot(page, "dashboard")

@@ -79,5 +79,8 @@ def test_ensemble_chosen_on_public_test_within_a_budget_of_passes(tiny_model, se
     metrics = json.loads((tmp_path / "ensemble" / "metrics.json").read_text())
     assert [m.rsplit("/", 1)[-1] for m in metrics["ensemble"]["members"]] == best[0].split(", ")
     assert metrics["ensemble"]["mirror"] == (best[1] == "yes")
+    chosen = best[0].split(", ")  # the runs table keeps every candidate and says which PublicTest chose
+    assert [(r["model"], r["in_ensemble"]) for r in metrics["runs"]] == [
+        (name, name in chosen) for name in ("tiny", "second")]
     public_faces = int(np.load(tiny_npz)["usage"].tolist().count("PublicTest"))
     assert abs(metrics["val_accuracy"] - float(best[3].rstrip("%")) / 100) <= 2 / public_faces

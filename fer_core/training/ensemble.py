@@ -7,6 +7,7 @@ LiteRT file returns the averaged, calibrated 7 probabilities.
 from __future__ import annotations
 
 from itertools import combinations
+from pathlib import Path
 
 import keras
 import numpy as np
@@ -60,13 +61,19 @@ def best_within(rows: list[dict], max_passes: int) -> dict:
 MEMBER_FIGURES = ("model", "accuracy", "accuracy_tta", "val_accuracy", "parameters", "training")
 
 
+def _member_metrics(folders: list[str]) -> list[dict]:
+    """What the card tells of each member: MEMBER_FIGURES from its metrics.json."""
+    from fer_core.artifacts import read_metrics
+
+    return [{k: v for k, v in (read_metrics(m) or {"model": Path(m).name}).items() if k in MEMBER_FIGURES}
+            for m in folders]
+
+
 def main(argv=None) -> int:
     """python -m fer_core.training.ensemble --data fer2013.npz --members models/a models/b --out models/accurate"""
     import argparse
     import sys
-    from pathlib import Path
 
-    from fer_core.artifacts import read_metrics
     from fer_core.training.data import load_fer2013
     from fer_core.training.evaluate import export_and_evaluate
     from fer_core.training.export import as_float32
@@ -88,6 +95,7 @@ def main(argv=None) -> int:
     members = [as_float32(keras.models.load_model(Path(m) / "model.keras", compile=False)) for m in names]
     data = load_fer2013(args.data)
     mirror = not args.no_mirror
+    candidates = _member_metrics(names)
     if args.compare or args.max_passes:
         rows = public_test_table(members, names, data)
         print("| members | mirror | passes | PublicTest | NLL |\n|---|---|---|---|---|")
@@ -101,11 +109,11 @@ def main(argv=None) -> int:
         members = [members[names.index(m)] for m in chosen["members"]]
         names, mirror = chosen["members"], chosen["mirror"]
 
-    member_metrics = [{k: v for k, v in (read_metrics(m) or {"model": Path(m).name}).items() if k in MEMBER_FIGURES}
-                      for m in names]
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    ensemble = {"members": names, "mirror": mirror, "member_metrics": member_metrics}
+    ensemble = {"members": names, "mirror": mirror, "member_metrics": _member_metrics(names)}
+    if len(candidates) > len(names):
+        ensemble["candidates"] = candidates
     model = build_ensemble(members, mirror=mirror)
     export_and_evaluate(out, model, data, ensemble=ensemble, calibrate=True)
     return 0

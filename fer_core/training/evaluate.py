@@ -117,10 +117,14 @@ def evaluate(model_dir: Path, data: Fer2013, training: dict | None = None, ensem
 
 
 def runs(m: dict) -> list[dict]:
-    """The runs table: one row per trained network behind this model (the model itself, or each member of an
-    ensemble): recipe, epochs, machines, wall time and PublicTest accuracy. PublicTest chose every checkpoint."""
-    if m.get("ensemble"):
-        return [row for member in m["ensemble"]["member_metrics"] for row in runs(member)]
+    """The runs table: one row per trained network behind this model (the model itself, or each candidate
+    member of an ensemble, and whether PublicTest chose it): recipe, epochs, machines, wall time and PublicTest
+    accuracy. PublicTest chose every checkpoint."""
+    ensemble = m.get("ensemble")
+    if ensemble:
+        chosen = {member["model"] for member in ensemble["member_metrics"]}
+        return [{**row, "in_ensemble": candidate["model"] in chosen}
+                for candidate in ensemble.get("candidates", ensemble["member_metrics"]) for row in runs(candidate)]
     t = m.get("training")
     if not t:
         return []
@@ -271,11 +275,13 @@ def _chance_sentence(r: dict, faces: int) -> str:
 def _runs_section(rows: list[dict] | None) -> str:
     if not rows:
         return ""
+    ensemble = "in_ensemble" in rows[0]
     lines = "\n".join(f"| {r['model']} | {r['recipe']} | {r['epochs']} | {r['machines']} | {r['hours']:.1f} | "
-                       f"{r['public_test']:.2%} |" for r in rows)
+                       f"{r['public_test']:.2%} |" + (f" {'yes' if r['in_ensemble'] else 'no'} |" if ensemble else "")
+                       for r in rows)
     return f"""## Training runs
-| network | recipe | epochs | machines (precision, epochs) | hours | best PublicTest |
-|---|---|---|---|---|---|
+| network | recipe | epochs | machines (precision, epochs) | hours | best PublicTest |{' in the ensemble |' * ensemble}
+|---|---|---|---|---|---|{'---|' * ensemble}
 {lines}
 """
 
