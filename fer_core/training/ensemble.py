@@ -106,12 +106,13 @@ def main(argv=None) -> int:
             return 0
         chosen = best_within(rows, args.max_passes)
         print(f"chosen within {args.max_passes} passes: {chosen}", file=sys.stderr)
-        members = [members[names.index(m)] for m in chosen["members"]]
-        names, mirror = chosen["members"], chosen["mirror"]
+        picked = [names.index(m) for m in chosen["members"]]
+        members, names, mirror = [members[i] for i in picked], chosen["members"], chosen["mirror"]
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    ensemble = {"members": names, "mirror": mirror, "member_metrics": _member_metrics(names)}
+    ensemble = {"members": names, "mirror": mirror,
+                "member_metrics": [m for m in candidates if m["model"] in {Path(n).name for n in names}]}
     if len(candidates) > len(names):
         ensemble["candidates"] = candidates
     model = build_ensemble(members, mirror=mirror)
