@@ -34,6 +34,27 @@ def cpu_model(cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
     return _cpuinfo_field(("model name",), cpuinfo) or platform.processor() or platform.machine()
 
 
+def gpu_names() -> list[str]:
+    """The GPUs the active Keras backend trains on, by model name (empty on a CPU-only machine)."""
+    import keras
+
+    backend = keras.backend.backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        gpus = tf.config.list_physical_devices("GPU")
+        return [tf.config.experimental.get_device_details(g).get("device_name", "GPU") for g in gpus]
+    if backend == "jax":
+        import jax
+
+        return [d.device_kind for d in jax.devices() if d.platform == "gpu"]
+    if backend == "torch":
+        import torch
+
+        return [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
+    return []
+
+
 def bf16_candidate(flags: set[str]) -> bool:
     return bool(BF16_FLAGS & flags)
 

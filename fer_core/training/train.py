@@ -6,6 +6,11 @@ Top to bottom: data, augmentation, model, training (checkpoint every epoch, ``--
 of the best epoch (by PublicTest accuracy) to ``model.keras`` and ``model.tflite``, evaluation on
 PrivateTest. Runs on one device by default, or through ``tf.distribute`` with ``--distribute``.
 
+It runs on any Keras backend. TensorFlow is what it needs to export and evaluate the model (its own
+module, imported at the end). With ``KERAS_BACKEND=jax`` it trains on a GPU machine that has JAX but no
+TensorFlow; the run then finishes with ``--resume`` where TensorFlow is installed. Augmentation is part of
+the training graph, so it runs on the GPU there.
+
 Training adds up across interruptions: each epoch ends with the weights and optimizer slots in
 ``checkpoint.keras`` and the run's state in ``train_state.json``, both written atomically, so a run killed
 at any point continues with ``--resume`` from its last finished epoch, on this machine or another (CPU or
@@ -14,6 +19,7 @@ GPU). The state records each stretch of training (machine, precision, epochs, se
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -24,17 +30,17 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
 
 from fer_core.labels import EMOTIONS  # noqa: E402
 from fer_core.training.data import load_fer2013  # noqa: E402
 from fer_core.training.distill import DEFAULT_TEACHER_WEIGHT, blend_targets, teacher_probabilities  # noqa: E402
-from fer_core.training.networks import augmentation, build_cnn  # noqa: E402
-from fer_core.training.precision import PRECISIONS, choose_precision, cpu_model, step_seconds  # noqa: E402
+from fer_core.training.networks import allow_xla, augmentation, build_cnn  # noqa: E402
+from fer_core.training.precision import PRECISIONS, choose_precision, cpu_model, gpu_names, step_seconds  # noqa: E402
 
 CHECKPOINT = "checkpoint.keras"  # last epoch, weights and optimizer slots: what --resume continues
 BEST = "best.weights.npz"  # the network's weights at the best epoch by val_accuracy (no optimizer slots)
 STATE = "train_state.json"
+TEACHER_TARGETS = "teacher_probs.npz"  # the teacher's probabilities for the training faces, read once
 # What defines a run; --resume keeps these from the run's state whatever the command line says.
 RECIPE = ("epochs", "batch_size", "optimizer", "lr", "weight_decay", "warmup_epochs", "label_smoothing", "width",
           "spatial_dropout", "erasing", "seed", "teacher", "teacher_weight")
@@ -72,6 +78,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="split the CPU into this many logical devices (to exercise --distribute)")
     p.add_argument("--verbose", type=int, default=1, help="Keras progress: 1 bar, 2 a line an epoch")
     p.add_argument("--no-export", action="store_true", help="skip the export and evaluation at the end")
+    p.add_argument("--budget-minutes", type=float, default=None,
+                   help="a new run: fewer epochs than --epochs where a probe of this machine says they would not "
+                        "finish in this many minutes")
     p.add_argument("--max-minutes", type=float, default=None,
                    help="end this stretch after the epoch that would leave too little time for another one "
                         "(at least one epoch runs); continue later with --resume")
@@ -84,45 +93,52 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 # ---------------------------------------------------------------- data
 
-def make_datasets(data, batch_size: int, seed: int, erasing: bool = False, teacher: str | None = None,
-                  teacher_weight: float = DEFAULT_TEACHER_WEIGHT):
-    """Augmented training batches and PublicTest batches, both with one-hot targets; with a ``teacher``
-    the training targets blend the label with the teacher's probabilities (see fer_core.training.distill)."""
+def training_arrays(data, out: Path, teacher: str | None = None, teacher_weight: float = DEFAULT_TEACHER_WEIGHT):
+    """Training faces with their targets and PublicTest faces with one-hot labels: float32 (N, 48, 48, 1)
+    pixels and (N, 7) targets. With a ``teacher`` the training targets blend the label with the teacher's
+    probabilities (see fer_core.training.distill); those are read once and kept in ``out``, so a resume, here
+    or on another machine, does not need the teacher again."""
     x_train, y_train = data.split("Training")
     x_val, y_val = data.split("PublicTest")
     if len(x_train) == 0 or len(x_val) == 0:
         raise SystemExit("the dataset needs both Training and PublicTest images")
-    augment = augmentation(seed, erasing)
     one_hot = np.eye(len(EMOTIONS), dtype=np.float32)
+    targets = one_hot[y_train]
     if teacher:
-        print(f"the teacher {teacher} reads {len(x_train):,} training faces…", file=sys.stderr, flush=True)
-        targets = blend_targets(y_train, teacher_probabilities(teacher, x_train), teacher_weight)
-    else:
-        targets = one_hot[y_train]
+        targets = blend_targets(y_train, cached_teacher_probabilities(out / TEACHER_TARGETS, teacher, x_train),
+                                teacher_weight)
+    pixels = lambda x: x[..., None].astype(np.float32)  # noqa: E731
+    return pixels(x_train), targets, pixels(x_val), one_hot[y_val]
 
-    def to_float(x, y):
-        return tf.cast(x[..., None], tf.float32), y
 
-    train = (
-        tf.data.Dataset.from_tensor_slices((x_train, targets))
-        .shuffle(len(x_train), seed=seed, reshuffle_each_iteration=True)
-        .batch(batch_size, drop_remainder=len(x_train) >= batch_size)
-        .map(to_float, num_parallel_calls=tf.data.AUTOTUNE)
-        .map(lambda x, y: (augment(x, training=True), y), num_parallel_calls=tf.data.AUTOTUNE)
-        .prefetch(tf.data.AUTOTUNE)
-    )
-    val = (
-        tf.data.Dataset.from_tensor_slices((x_val, one_hot[y_val]))
-        .batch(512)
-        .map(to_float, num_parallel_calls=tf.data.AUTOTUNE)
-        .prefetch(tf.data.AUTOTUNE)
-    )
-    return train, val, len(x_train)
+def cached_teacher_probabilities(path: Path, teacher: str, faces: np.ndarray) -> np.ndarray:
+    if path.is_file():
+        with np.load(path) as saved:
+            if str(saved["teacher"]) == teacher and len(saved["probs"]) == len(faces):
+                return saved["probs"]
+    print(f"the teacher {teacher} reads {len(faces):,} training faces…", file=sys.stderr, flush=True)
+    probs = teacher_probabilities(teacher, faces)
+    write_atomically(path, lambda tmp: np.savez(tmp, teacher=teacher, probs=probs))
+    return probs
+
+
+def with_augmentation(network: keras.Model, seed: int, erasing: bool) -> keras.Model:
+    """The network behind the random augmentation layers: what trains (the layers act only in training)."""
+    pixels = keras.Input(network.input_shape[1:], name="pixels")
+    return keras.Model(pixels, network(augmentation(seed, erasing)(pixels)), name="trainer")
 
 
 # ---------------------------------------------------------------- strategy
 
-def make_strategy(name: str, cpu_devices: int) -> tf.distribute.Strategy:
+def make_strategy(name: str, cpu_devices: int):
+    """A tf.distribute strategy; None (no strategy) on other Keras backends, which train on one device."""
+    if keras.backend.backend() != "tensorflow":
+        if name != "none" or cpu_devices > 1:
+            raise SystemExit(f"--distribute and --cpu-devices need the TensorFlow backend, not "
+                             f"{keras.backend.backend()}")
+        return None
+    import tensorflow as tf
+
     if cpu_devices > 1:
         cpu = tf.config.list_physical_devices("CPU")[0]
         tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * cpu_devices)
@@ -142,7 +158,8 @@ def network(args) -> keras.Model:
 
 
 def compile_new_model(args, steps_per_epoch: int) -> keras.Model:
-    model = network(args)
+    """The trainer (augmentation, then the network) with its optimizer and loss."""
+    model = with_augmentation(network(args), args.seed, args.erasing)
     total = max(1, args.epochs * steps_per_epoch)
     warmup = min(int(args.warmup_epochs * steps_per_epoch), total - 1)
     schedule = keras.optimizers.schedules.CosineDecay(
@@ -194,7 +211,8 @@ class SaveProgress(keras.callbacks.Callback):
         seconds = time.time() - self.epoch_start
         if logs["val_accuracy"] > self.state["best_val_accuracy"]:
             self.state["best_val_accuracy"], self.state["best_epoch"] = float(logs["val_accuracy"]), epoch + 1
-            write_atomically(self.out / BEST, lambda path: np.savez(path, *self.model.get_weights()))
+            weights = the_network(self.model).get_weights()
+            write_atomically(self.out / BEST, lambda path: np.savez(path, *weights))
         write_atomically(self.out / CHECKPOINT, self.model.save)
         stretch = self.state["stretches"][-1]
         stretch["epochs"] += 1
@@ -212,11 +230,15 @@ class SaveProgress(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
+def the_network(trainer: keras.Model) -> keras.Model:
+    """The network inside the trainer: what is saved and exported, without the augmentation."""
+    return next(layer for layer in trainer.layers if isinstance(layer, keras.Model) and layer.name != "augmentation")
+
+
 def machine_name() -> str:
-    gpus = tf.config.list_physical_devices("GPU")
+    gpus = gpu_names()
     if gpus:
-        details = tf.config.experimental.get_device_details(gpus[0])
-        return f"{len(gpus)} x {details.get('device_name', 'GPU')}"
+        return f"{len(gpus)} x {gpus[0]}"
     return f"{cpu_model()}, {os.cpu_count()} CPU cores"
 
 
@@ -235,14 +257,14 @@ def main(argv=None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     keras.utils.set_random_seed(args.seed)
     strategy = make_strategy(args.distribute, args.cpu_devices)
+    scope = strategy.scope if strategy is not None else contextlib.nullcontext
 
     data = load_fer2013(args.data)
     if data.skipped:
         print(f"skipped {data.skipped} unreadable images", file=sys.stderr)
     state_path = out / STATE
-    resuming = args.resume and (out / CHECKPOINT).exists() and state_path.exists()
-    if resuming:
-        state = json.loads(state_path.read_text())
+    state = json.loads(state_path.read_text()) if args.resume and state_path.exists() else None
+    if state is not None:
         # The recipe (epochs included: they set the learning-rate schedule) is the run's, not this command
         # line's; only the machine-side settings may change.
         recipe = {k: v for k, v in state["args"].items() if k in RECIPE}
@@ -250,56 +272,14 @@ def main(argv=None) -> int:
             print(f"note: this run's schedule is {recipe['epochs']} epochs; --epochs {args.epochs} is ignored",
                   file=sys.stderr)
         vars(args).update(recipe)
+        if state["epochs_done"] < args.epochs and not (out / CHECKPOINT).exists():
+            raise SystemExit(f"{out} holds epoch {state['epochs_done']} of {args.epochs} but no {CHECKPOINT} to "
+                             "continue from")
     elif args.resume:
-        print(f"no checkpoint in {out}; starting afresh", file=sys.stderr)
-
-    has_gpu = bool(tf.config.list_physical_devices("GPU"))
-    precision, why, step = choose_precision(args.precision, lambda: network(args), args.batch_size,
-                                            has_gpu=has_gpu)
-    print(f"training on {strategy.num_replicas_in_sync} replica(s), {why}", file=sys.stderr)
-    if step is None and not has_gpu:
-        step = step_seconds(precision, lambda: network(args), args.batch_size, steps=3)
-    keras.mixed_precision.set_global_policy(precision)
-
-    train_ds, val_ds, n_train = make_datasets(data, args.batch_size, args.seed, args.erasing, args.teacher,
-                                              args.teacher_weight)
-    steps = max(1, n_train // args.batch_size)
-    if args.steps_per_epoch:
-        steps = min(steps, args.steps_per_epoch)
-        train_ds = train_ds.repeat()
-
-    if resuming:
-        trim_history(out / "history.csv", state["epochs_done"])
-        with strategy.scope():
-            model = keras.models.load_model(out / CHECKPOINT)
-        print(f"resuming after epoch {state['epochs_done']} of {args.epochs}", file=sys.stderr)
-        if state["epochs_done"]:
-            per_epoch = state["train_seconds"] / state["epochs_done"]
-            print(f"earlier epochs took {per_epoch:.0f} s each on average", file=sys.stderr)
-    else:
-        state = {"epochs_done": 0, "best_val_accuracy": 0.0, "best_epoch": 0, "train_seconds": 0.0,
-                 "args": vars(args), "stretches": []}
-        with strategy.scope():
-            model = compile_new_model(args, steps)
-    if step is not None:
-        left = args.epochs - state["epochs_done"]
-        print(f"about {step * steps:.0f} s an epoch of {steps} steps; {left} epochs to go, about "
-              f"{step * steps * left / 60:.0f} min (validation adds a little)", file=sys.stderr, flush=True)
-    if state["epochs_done"] < args.epochs:  # a resume that only exports trains no stretch
-        state["stretches"].append({"machine": machine_name(), "precision": precision,
-                                   "started": time.strftime("%Y-%m-%d %H:%M"), "epochs": 0, "seconds": 0.0})
-    if args.verbose:
-        model.summary(print_fn=lambda line, **_: print(line, file=sys.stderr))
-
-    callbacks = [
-        LogLearningRate(),
-        keras.callbacks.CSVLogger(out / "history.csv", append=state["epochs_done"] > 0),
-        SaveProgress(out, state, args.epochs, None if args.max_minutes is None else 60 * args.max_minutes),
-    ]
-    if state["epochs_done"] < args.epochs:
-        model.fit(train_ds, validation_data=val_ds, epochs=args.epochs, initial_epoch=state["epochs_done"],
-                  steps_per_epoch=steps, callbacks=callbacks, verbose=args.verbose)
-    if args.no_export or state["epochs_done"] < args.epochs:
+        print(f"no run to resume in {out}; starting afresh", file=sys.stderr)
+    if state is None or state["epochs_done"] < args.epochs:
+        train(args, out, data, state, scope, strategy)
+    if args.no_export or json.loads(state_path.read_text())["epochs_done"] < args.epochs:
         return 0
 
     from fer_core.training.evaluate import export_and_evaluate  # imports TF too; kept apart for `evaluate`
@@ -308,8 +288,61 @@ def main(argv=None) -> int:
     best = network(args)
     with np.load(out / BEST) as saved:
         best.set_weights([saved[f"arr_{i}"] for i in range(len(saved.files))])
-    export_and_evaluate(out, best, data, training=state, calibrate=bool(args.teacher))
+    export_and_evaluate(out, best, data, training=json.loads(state_path.read_text()), calibrate=bool(args.teacher))
     return 0
+
+
+def train(args, out: Path, data, state: dict | None, scope, strategy) -> None:
+    """Train a new run (``state`` None) or continue one, one stretch, until its epochs or --max-minutes end."""
+    gpus = gpu_names()
+    precision, why, step = choose_precision(args.precision, lambda: network(args), args.batch_size,
+                                            has_gpu=bool(gpus))
+    replicas = strategy.num_replicas_in_sync if strategy is not None else 1
+    print(f"training on {replicas} replica(s) with the {keras.backend.backend()} backend, {why}", file=sys.stderr)
+    keras.mixed_precision.set_global_policy(precision)
+    x_train, targets, x_val, y_val = training_arrays(data, out, args.teacher, args.teacher_weight)
+    steps = max(1, len(x_train) // args.batch_size)
+    if args.steps_per_epoch:
+        steps = min(steps, args.steps_per_epoch)
+    if step is None and (state is None and args.budget_minutes or not gpus):
+        step = step_seconds(precision, lambda: with_augmentation(network(args), args.seed, args.erasing),
+                            args.batch_size, steps=3 if not gpus else 20)
+    if state is None and args.budget_minutes:
+        fits = int(60 * args.budget_minutes / (step * steps * 1.1))  # validation and the epoch's edges: ~10%
+        if fits < args.epochs:
+            print(f"--budget-minutes {args.budget_minutes:g} fits {fits} epochs of {args.epochs}", file=sys.stderr)
+            args.epochs = max(1, fits)
+
+    if state is not None:
+        trim_history(out / "history.csv", state["epochs_done"])
+        with scope():
+            model = allow_xla(keras.models.load_model(out / CHECKPOINT))
+        print(f"resuming after epoch {state['epochs_done']} of {args.epochs}", file=sys.stderr)
+        if state["epochs_done"]:
+            per_epoch = state["train_seconds"] / state["epochs_done"]
+            print(f"earlier epochs took {per_epoch:.0f} s each on average", file=sys.stderr)
+    else:
+        state = {"epochs_done": 0, "best_val_accuracy": 0.0, "best_epoch": 0, "train_seconds": 0.0,
+                 "args": vars(args), "stretches": []}
+        with scope():
+            model = compile_new_model(args, steps)
+    if step is not None:
+        left = args.epochs - state["epochs_done"]
+        print(f"about {step * steps:.0f} s an epoch of {steps} steps; {left} epochs to go, about "
+              f"{step * steps * left / 60:.0f} min (validation adds a little)", file=sys.stderr, flush=True)
+    state["stretches"].append({"machine": machine_name(), "precision": precision,
+                               "started": time.strftime("%Y-%m-%d %H:%M"), "epochs": 0, "seconds": 0.0})
+    if args.verbose:
+        model.summary(print_fn=lambda line, **_: print(line, file=sys.stderr), expand_nested=True)
+
+    callbacks = [
+        LogLearningRate(),
+        keras.callbacks.CSVLogger(out / "history.csv", append=state["epochs_done"] > 0),
+        SaveProgress(out, state, args.epochs, None if args.max_minutes is None else 60 * args.max_minutes),
+    ]
+    model.fit(x_train, targets, batch_size=args.batch_size, shuffle=True, validation_data=(x_val, y_val),
+              validation_batch_size=512, epochs=args.epochs, initial_epoch=state["epochs_done"],
+              steps_per_epoch=args.steps_per_epoch and steps, callbacks=callbacks, verbose=args.verbose)
 
 
 if __name__ == "__main__":
