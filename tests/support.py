@@ -65,15 +65,15 @@ def tiny_fer2013(per_class: int = 6) -> dict[str, np.ndarray]:
     return {"x": x, "y": y, "usage": usage}
 
 
-def start_module(*args, **popen_args) -> subprocess.Popen:
-    """``python -m ARGS`` from the repo root, in the background."""
-    env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "3"}
+def start_module(*args, env: dict | None = None, **popen_args) -> subprocess.Popen:
+    """``python -m ARGS`` from the repo root, in the background (``env`` adds to the environment)."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "3", **(env or {})}
     return subprocess.Popen([sys.executable, "-m", *map(str, args)], cwd=REPO, env=env, text=True, **popen_args)
 
 
-def run_module(*args, timeout=600) -> subprocess.CompletedProcess:
+def run_module(*args, timeout=600, env: dict | None = None) -> subprocess.CompletedProcess:
     """``python -m ARGS`` from the repo root, output captured."""
-    process = start_module(*args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    process = start_module(*args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         stdout, stderr = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:

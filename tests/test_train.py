@@ -1,8 +1,10 @@
-"""Training, --resume, tf.distribute, evaluation, and the shipped model's accuracy."""
+"""Training, --resume, tf.distribute, the JAX backend, evaluation, and the shipped model's accuracy."""
 import csv
 import json
+import os
 import signal
 import subprocess
+import sys
 import time
 
 import numpy as np
@@ -11,7 +13,7 @@ import pytest
 from fer_core.classifier import MODELS_DIR, EmotionClassifier, shipped_model_names
 from fer_core.training.data import find_default_data, load_fer2013
 from fer_core.training.evaluate import TEST_SPLIT, predict_all
-from support import free_port, run_module, start_module, tiny_fer2013
+from support import REPO, free_port, run_module, start_module, tiny_fer2013
 from test_data import write_csv, write_folders
 
 pytestmark = pytest.mark.slow
@@ -102,6 +104,56 @@ def test_multiworker_strategy_with_one_local_worker(tiny_npz, tmp_path, monkeypa
                         "--distribute", "multiworker")
     assert result.returncode == 0, result.stderr[-3000:]
     assert "training on 1 replica(s)" in result.stderr and len(read_history(tmp_path)) == 1
+
+
+def test_a_run_trains_on_jax_without_tensorflow_and_is_exported_where_tensorflow_is(tiny_npz, tmp_path):
+    """The GPU route: a machine with JAX and no TensorFlow trains; its best weights and state come back
+    without the checkpoint, and ``--resume`` exports and evaluates them here."""
+    no_tensorflow = tmp_path / "no_tensorflow"
+    no_tensorflow.mkdir()
+    (no_tensorflow / "tensorflow.py").write_text("raise ImportError('no TensorFlow on this machine')\n")
+    jax_machine = {"KERAS_BACKEND": "jax", "PYTHONPATH": f"{no_tensorflow}{os.pathsep}{REPO}"}
+    run = tmp_path / "run"
+    trained = run_module("fer_core.training.train", "--data", tiny_npz, "--out", run, *TINY, "--no-export",
+                         "--precision", "float32", env=jax_machine)
+    assert trained.returncode == 0, trained.stderr[-3000:]
+    assert "with the jax backend" in trained.stderr
+    assert not (run / "model.tflite").exists()
+
+    (run / "checkpoint.keras").unlink()
+    exported = run_module("fer_core.training.train", "--data", tiny_npz, "--out", run, "--resume", "--verbose", "0")
+    assert exported.returncode == 0, exported.stderr[-3000:]
+    assert "with the" not in exported.stderr, "a finished run trains no further"
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["training"]["epochs"] == 1 and metrics["test_images"] == 42
+    import keras
+
+    exported_weights = keras.models.load_model(run / "model.keras", compile=False).get_weights()
+    with np.load(run / "best.weights.npz") as best:  # the network's weights alone, no augmentation state
+        assert len(best.files) == len(exported_weights)
+        for i, weights in enumerate(exported_weights):
+            np.testing.assert_array_equal(best[f"arr_{i}"], weights)
+    probabilities = EmotionClassifier(run).predict(tiny_fer2013()["x"][:8])
+    np.testing.assert_allclose(probabilities.sum(1), 1.0, atol=1e-5)
+
+
+def test_the_training_step_compiles_with_xla_on_jax(tmp_path):
+    """Keras marks its affine augmentation layers unfit for XLA; on JAX that made each step run op by op,
+    about 100x slower. New and resumed trainers must both compile."""
+    script = tmp_path / "check.py"
+    script.write_text(
+        "import keras\n"
+        "from fer_core.training.networks import allow_xla\n"
+        "from fer_core.training.train import compile_new_model, parse_args\n"
+        "model = compile_new_model(parse_args(['--data', 'x', '--out', 'y', '--width', '4']), 10)\n"
+        f"model.save({str(tmp_path / 'trainer.keras')!r})\n"
+        f"loaded = allow_xla(keras.models.load_model({str(tmp_path / 'trainer.keras')!r}))\n"
+        "print(model.jit_compile, loaded.jit_compile)\n")
+    env = {**os.environ, "KERAS_BACKEND": "jax", "PYTHONPATH": str(REPO)}
+    result = subprocess.run([sys.executable, str(script)], cwd=REPO, env=env, capture_output=True, text=True,
+                            timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.split() == ["True", "True"]
 
 
 def test_evaluate_reproduces_metrics_json(tiny_model, tiny_npz):

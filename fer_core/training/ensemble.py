@@ -29,9 +29,10 @@ def build_ensemble(members: list[keras.Model], mirror: bool = True, name: str = 
     return keras.Model(pixels, mean, name=name)
 
 
-def public_test_table(members: list[keras.Model], names: list[str], data) -> list[dict]:
-    """Every subset of ``members``, with and without the mirror image, scored on PublicTest: how many network
-    passes a face costs, the accuracy, and the NLL after its own temperature. Best accuracy first."""
+def public_test_table(members: list[keras.Model], names: list[str], data, max_size: int | None = None) -> list[dict]:
+    """Every subset of ``members`` (of at most ``max_size``), with and without the mirror image, scored on
+    PublicTest: how many network passes a face costs, the accuracy, and the NLL after its own temperature.
+    Best accuracy first."""
     from fer_core.training.calibrate import fit_temperature, nll, soften
 
     x, y = data.split("PublicTest")
@@ -39,7 +40,7 @@ def public_test_table(members: list[keras.Model], names: list[str], data) -> lis
     plain = [m.predict(x, batch_size=256, verbose=0) for m in members]
     mirrored = [m.predict(x[:, :, ::-1], batch_size=256, verbose=0) for m in members]
     rows = []
-    for size in range(1, len(members) + 1):
+    for size in range(1, min(len(members), max_size or len(members)) + 1):
         for subset in combinations(range(len(members)), size):
             for mirror in (False, True):
                 views = [plain[i] for i in subset] + ([mirrored[i] for i in subset] if mirror else [])
@@ -86,7 +87,11 @@ def main(argv=None) -> int:
     p.add_argument("--max-passes", type=int, default=None,
                    help="choose on PublicTest: the most accurate subset of --members, with or without the mirror "
                         "image, costing at most this many network passes per face")
-    p.add_argument("--compare", action="store_true", help="print every subset's PublicTest figures and stop")
+    p.add_argument("--max-members", type=int, default=None,
+                   help="at most this many members: each adds its weights to the file (Accurate and Fast share "
+                        "a 25 MB budget)")
+    p.add_argument("--compare", action="store_true", help="print the best subsets' PublicTest figures and stop")
+    p.add_argument("--rows", type=int, default=25, help="how many of the best subsets to print")
     args = p.parse_args(argv)
     if not (args.compare or args.out):
         p.error("--out is needed unless --compare")
@@ -96,16 +101,17 @@ def main(argv=None) -> int:
     data = load_fer2013(args.data)
     mirror = not args.no_mirror
     candidates = _member_metrics(names)
-    if args.compare or args.max_passes:
-        rows = public_test_table(members, names, data)
+    if args.compare or args.max_passes or args.max_members:
+        largest = min(n for n in (args.max_members, args.max_passes, len(members)) if n)
+        rows = public_test_table(members, names, data, max_size=largest)
         print("| members | mirror | passes | PublicTest | NLL |\n|---|---|---|---|---|")
-        for r in rows:
+        for r in rows[:args.rows]:
             print(f"| {', '.join(Path(m).name for m in r['members'])} | {'yes' if r['mirror'] else 'no'} | "
                   f"{r['passes']} | {r['public_test']:.2%} | {r['nll']:.3f} |")
         if args.compare:
             return 0
-        chosen = best_within(rows, args.max_passes)
-        print(f"chosen within {args.max_passes} passes: {chosen}", file=sys.stderr)
+        chosen = best_within(rows, args.max_passes or largest * 2)
+        print(f"chosen within {args.max_passes} passes and {largest} members: {chosen}", file=sys.stderr)
         picked = [names.index(m) for m in chosen["members"]]
         members, names, mirror = [members[i] for i in picked], chosen["members"], chosen["mirror"]
 

@@ -78,9 +78,6 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="split the CPU into this many logical devices (to exercise --distribute)")
     p.add_argument("--verbose", type=int, default=1, help="Keras progress: 1 bar, 2 a line an epoch")
     p.add_argument("--no-export", action="store_true", help="skip the export and evaluation at the end")
-    p.add_argument("--budget-minutes", type=float, default=None,
-                   help="a new run: fewer epochs than --epochs where a probe of this machine says they would not "
-                        "finish in this many minutes")
     p.add_argument("--max-minutes", type=float, default=None,
                    help="end this stretch after the epoch that would leave too little time for another one "
                         "(at least one epoch runs); continue later with --resume")
@@ -304,14 +301,9 @@ def train(args, out: Path, data, state: dict | None, scope, strategy) -> None:
     steps = max(1, len(x_train) // args.batch_size)
     if args.steps_per_epoch:
         steps = min(steps, args.steps_per_epoch)
-    if step is None and (state is None and args.budget_minutes or not gpus):
+    if step is None and not gpus:
         step = step_seconds(precision, lambda: with_augmentation(network(args), args.seed, args.erasing),
-                            args.batch_size, steps=3 if not gpus else 20)
-    if state is None and args.budget_minutes:
-        fits = int(60 * args.budget_minutes / (step * steps * 1.1))  # validation and the epoch's edges: ~10%
-        if fits < args.epochs:
-            print(f"--budget-minutes {args.budget_minutes:g} fits {fits} epochs of {args.epochs}", file=sys.stderr)
-            args.epochs = max(1, fits)
+                            args.batch_size, steps=3)
 
     if state is not None:
         trim_history(out / "history.csv", state["epochs_done"])
