@@ -235,8 +235,9 @@ doubling each stage), max pooling and spatial dropout ({t.get('spatial_dropout',
 {8 * t.get('width', 0)} units, softmax. {m.get('parameters') or 0:,} parameters. {optimizer} (peak learning rate
 {t.get('lr', '?')}, weight decay {t.get('weight_decay', '?')}), cosine decay after {t.get('warmup_epochs', '?')} warm-up
 epochs, label smoothing {t.get('label_smoothing', '?')}, batch {t.get('batch_size', '?')}, {t.get('precision', '?')}
-precision, seed {t.get('seed', '?')}. Augmentation in tf.data with Keras layers: horizontal flip, rotation up to about 15
-degrees, zoom and shift up to 15% and 10%, contrast{', random erasing' if erasing else ''}. The epoch with the best
+precision, seed {t.get('seed', '?')}. Augmentation by Keras layers in the training graph: horizontal flip,
+rotation up to about 15 degrees, zoom and shift up to 15% and 10%, contrast{', random erasing' if erasing else ''}.
+The epoch with the best
 PublicTest accuracy is kept. Trained for {t.get('epochs', '?')} epochs in {t.get('seconds', 0) / 3600:.1f} h (see the runs below).
 {_teacher_sentence(t)}"""
 

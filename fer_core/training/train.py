@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import hashlib
 import json
 import os
 import sys
@@ -109,13 +110,23 @@ def training_arrays(data, out: Path, teacher: str | None = None, teacher_weight:
 
 
 def cached_teacher_probabilities(path: Path, teacher: str, faces: np.ndarray) -> np.ndarray:
+    """The teacher's probabilities for ``faces``, from ``path`` when it holds them for this very teacher file
+    (by SHA-256); a machine without the teacher (a GPU machine that got only the run) uses what ``path`` holds."""
+    from fer_core.classifier import ModelError, resolve_model_file
+
+    try:
+        digest = hashlib.sha256(resolve_model_file(teacher).read_bytes()).hexdigest()
+    except ModelError:
+        digest = None
     if path.is_file():
         with np.load(path) as saved:
-            if str(saved["teacher"]) == teacher and len(saved["probs"]) == len(faces):
+            if len(saved["probs"]) == len(faces) and (digest is None or str(saved["teacher_sha256"]) == digest):
                 return saved["probs"]
+    if digest is None:
+        raise SystemExit(f"no teacher at {teacher}, and {path} holds no probabilities of it for these faces")
     print(f"the teacher {teacher} reads {len(faces):,} training faces…", file=sys.stderr, flush=True)
     probs = teacher_probabilities(teacher, faces)
-    write_atomically(path, lambda tmp: np.savez(tmp, teacher=teacher, probs=probs))
+    write_atomically(path, lambda tmp: np.savez(tmp, teacher=teacher, teacher_sha256=digest, probs=probs))
     return probs
 
 
