@@ -1,4 +1,5 @@
 """Distillation: a student learns from a teacher's calibrated probabilities and ships calibrated itself."""
+import hashlib
 import json
 
 import numpy as np
@@ -7,6 +8,7 @@ import pytest
 from fer_core.classifier import EmotionClassifier
 from fer_core.training.calibrate import soften
 from fer_core.training.distill import blend_targets, teacher_probabilities
+from fer_core.training.train import cached_teacher_probabilities
 from support import lfw_faces, run_module, tiny_fer2013
 
 pytestmark = pytest.mark.slow
@@ -35,6 +37,8 @@ def test_distillation_runs_an_epoch_and_exports_a_calibrated_student(tiny_model,
 
     metrics = json.loads((student / "metrics.json").read_text())
     assert metrics["training"]["teacher"] == str(tiny_model) and metrics["training"]["teacher_weight"] == 0.7
+    teacher_file = (tiny_model / "model.tflite").read_bytes()
+    assert metrics["training"]["teacher_sha256"] == hashlib.sha256(teacher_file).hexdigest()
     assert metrics["runs"][0]["recipe"].endswith(f"distilled from {tiny_model.name} (weight 0.7)")
     calibration = metrics["calibration"]
     assert calibration["fitted_on"] == "PublicTest" and 0.25 <= calibration["temperature"] <= 8
@@ -51,3 +55,17 @@ def test_distillation_runs_an_epoch_and_exports_a_calibrated_student(tiny_model,
 def test_distill_says_what_it_needs(tiny_npz, tmp_path):
     result = run_module("fer_core.training.distill", "--data", tiny_npz, "--out", tmp_path / "fast")
     assert result.returncode == 2 and "--teacher" in result.stderr
+
+
+def test_the_teachers_probabilities_are_kept_with_the_run_for_that_teacher_file(tiny_model, tmp_path):
+    faces = tiny_fer2013()["x"][:10]
+    kept = tmp_path / "teacher_probs.npz"
+    probs = cached_teacher_probabilities(kept, str(tiny_model), faces)
+    np.testing.assert_allclose(probs, EmotionClassifier(tiny_model).predict(faces), atol=1e-6)
+    # A machine without the teacher (a GPU machine that got only the run) uses what the run carries.
+    np.testing.assert_array_equal(cached_teacher_probabilities(kept, str(tmp_path / "absent"), faces), probs)
+    with pytest.raises(SystemExit, match="no teacher"):
+        cached_teacher_probabilities(tmp_path / "none.npz", str(tmp_path / "absent"), faces)
+    # Probabilities of another teacher file are not reused: the teacher reads the faces again.
+    np.savez(kept, teacher=str(tiny_model), teacher_sha256="0" * 64, probs=np.zeros_like(probs))
+    np.testing.assert_allclose(cached_teacher_probabilities(kept, str(tiny_model), faces), probs, atol=1e-6)

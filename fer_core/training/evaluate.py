@@ -131,6 +131,8 @@ def runs(m: dict) -> list[dict]:
     stretches = t.get("stretches") or []
     recipe = (f"width {t.get('width')}, {t.get('optimizer', 'adamw')} lr {t.get('lr')}, wd {t.get('weight_decay')}, "
               f"smoothing {t.get('label_smoothing')}, seed {t.get('seed')}")
+    if t.get("erasing"):
+        recipe += ", random erasing"
     if t.get("teacher"):
         recipe += f", distilled from {Path(t['teacher']).name} (weight {t.get('teacher_weight')})"
     return [{"model": m["model"], "recipe": recipe, "epochs": t["epochs"],
@@ -153,6 +155,7 @@ def _training_summary(state: dict) -> dict:
     return {"epochs": state["epochs_done"], "seconds": round(state["train_seconds"]),
             "best_val_accuracy": state["best_val_accuracy"],
             "best_epoch": state.get("best_epoch"), "stretches": state.get("stretches", []),
+            **({"teacher_sha256": state["teacher_sha256"]} if state.get("teacher_sha256") else {}),
             **{k: args[k] for k in ("optimizer", "batch_size", "lr", "weight_decay", "label_smoothing", "width",
                                     "spatial_dropout", "erasing", "precision", "seed", "warmup_epochs", "teacher",
                                     "teacher_weight") if args.get(k) is not None}}
@@ -245,8 +248,9 @@ PublicTest accuracy is kept. Trained for {t.get('epochs', '?')} epochs in {t.get
 def _teacher_sentence(t: dict) -> str:
     if not t.get("teacher"):
         return ""
-    return (f"Distilled from `{t['teacher']}`: each training face's target is {1 - t['teacher_weight']:.2g} x its label "
-            f"plus {t['teacher_weight']:.2g} x the teacher's calibrated probabilities.\n")
+    which = f" (its `model.tflite` then had SHA-256 `{t['teacher_sha256'][:16]}…`)" if t.get("teacher_sha256") else ""
+    return (f"Distilled from `{t['teacher']}`{which}: each training face's target is {1 - t['teacher_weight']:.2g} x "
+            f"its label plus {t['teacher_weight']:.2g} x the teacher's calibrated probabilities.\n")
 
 
 def _calibration_section(m: dict) -> str:

@@ -327,6 +327,9 @@ def train(args, out: Path, data, state: dict | None, scope, strategy) -> None:
     else:
         state = {"epochs_done": 0, "best_val_accuracy": 0.0, "best_epoch": 0, "train_seconds": 0.0,
                  "args": vars(args), "stretches": []}
+        if args.teacher:  # which teacher file the targets came from, for the card
+            with np.load(out / TEACHER_TARGETS) as saved:
+                state["teacher_sha256"] = str(saved["teacher_sha256"])
         with scope():
             model = compile_new_model(args, steps)
     if step is not None:
