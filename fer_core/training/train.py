@@ -265,7 +265,6 @@ def main(argv=None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     keras.utils.set_random_seed(args.seed)
     strategy = make_strategy(args.distribute, args.cpu_devices)
-    scope = strategy.scope if strategy is not None else contextlib.nullcontext
 
     data = load_fer2013(args.data)
     if data.skipped:
@@ -286,8 +285,9 @@ def main(argv=None) -> int:
     elif args.resume:
         print(f"no run to resume in {out}; starting afresh", file=sys.stderr)
     if state is None or state["epochs_done"] < args.epochs:
-        train(args, out, data, state, scope, strategy)
-    if args.no_export or json.loads(state_path.read_text())["epochs_done"] < args.epochs:
+        train(args, out, data, state, strategy)
+        state = json.loads(state_path.read_text())
+    if args.no_export or state["epochs_done"] < args.epochs:
         return 0
 
     from fer_core.training.evaluate import export_and_evaluate  # imports TF too; kept apart for `evaluate`
@@ -296,12 +296,13 @@ def main(argv=None) -> int:
     best = network(args)
     with np.load(out / BEST) as saved:
         best.set_weights([saved[f"arr_{i}"] for i in range(len(saved.files))])
-    export_and_evaluate(out, best, data, training=json.loads(state_path.read_text()), calibrate=bool(args.teacher))
+    export_and_evaluate(out, best, data, training=state, calibrate=bool(args.teacher))
     return 0
 
 
-def train(args, out: Path, data, state: dict | None, scope, strategy) -> None:
+def train(args, out: Path, data, state: dict | None, strategy) -> None:
     """Train a new run (``state`` None) or continue one, one stretch, until its epochs or --max-minutes end."""
+    scope = strategy.scope if strategy is not None else contextlib.nullcontext
     gpus = gpu_names()
     precision, why, step = choose_precision(args.precision, lambda: network(args), args.batch_size,
                                             has_gpu=bool(gpus))
