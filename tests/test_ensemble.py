@@ -67,12 +67,27 @@ def test_ensemble_keeps_the_contract_and_is_the_calibrated_mean_of_its_members(t
     assert "## Training runs" in card and "## Calibration" in card
 
 
+def table_rows(stdout: str) -> list[list[str]]:
+    """The cells of each row of the subsets table that ensemble prints."""
+    return [[cell.strip() for cell in line.strip("|").split("|")] for line in stdout.splitlines()
+            if line.startswith("| ") and "%" in line]
+
+
+def test_max_members_leaves_out_larger_subsets(tiny_model, second, tiny_npz):
+    """Each member adds its weights to the file, so --max-members bounds the subsets scored at all."""
+    result = run_module("fer_core.training.ensemble", "--data", tiny_npz, "--members", tiny_model, second,
+                        "--max-members", "1", "--compare")
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = table_rows(result.stdout)
+    assert sorted((r[0], r[1], r[2]) for r in rows) == sorted(
+        (name, mirror, passes) for name in ("tiny", "second") for mirror, passes in (("no", "1"), ("yes", "2")))
+
+
 def test_ensemble_chosen_on_public_test_within_a_budget_of_passes(tiny_model, second, tiny_npz, tmp_path):
     result = run_module("fer_core.training.ensemble", "--data", tiny_npz, "--members", tiny_model, second,
                         "--max-passes", "2", "--out", tmp_path / "ensemble")
     assert result.returncode == 0, result.stderr[-3000:]
-    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in result.stdout.splitlines()
-            if line.startswith("| ") and "%" in line]
+    rows = table_rows(result.stdout)
     assert sorted((r[0], r[1]) for r in rows) == sorted(
         (names, mirror) for names in ("tiny", "second", "tiny, second") for mirror in ("no", "yes"))
     best = next(r for r in rows if int(r[2]) <= 2)  # the table is sorted by PublicTest accuracy
