@@ -101,8 +101,10 @@ def main(argv=None) -> int:
     data = load_fer2013(args.data)
     mirror = not args.no_mirror
     candidates = _member_metrics(names)
+    picked = list(range(len(names)))
     if args.compare or args.max_passes or args.max_members:
         largest = min(n for n in (args.max_members, args.max_passes, len(members)) if n)
+        passes = args.max_passes or 2 * largest  # with no pass budget, any mirroring of the largest subset
         rows = public_test_table(members, names, data, max_size=largest)
         print("| members | mirror | passes | PublicTest | NLL |\n|---|---|---|---|---|")
         for r in rows[:args.rows]:
@@ -110,15 +112,14 @@ def main(argv=None) -> int:
                   f"{r['passes']} | {r['public_test']:.2%} | {r['nll']:.3f} |")
         if args.compare:
             return 0
-        chosen = best_within(rows, args.max_passes or largest * 2)
-        print(f"chosen within {args.max_passes} passes and {largest} members: {chosen}", file=sys.stderr)
-        picked = [names.index(m) for m in chosen["members"]]
-        members, names, mirror = [members[i] for i in picked], chosen["members"], chosen["mirror"]
+        chosen = best_within(rows, passes)
+        print(f"chosen within {passes} passes and {largest} members: {chosen}", file=sys.stderr)
+        picked, mirror = [names.index(m) for m in chosen["members"]], chosen["mirror"]
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    ensemble = {"members": names, "mirror": mirror,
-                "member_metrics": [m for m in candidates if m["model"] in {Path(n).name for n in names}]}
+    members, names = [members[i] for i in picked], [names[i] for i in picked]
+    ensemble = {"members": names, "mirror": mirror, "member_metrics": [candidates[i] for i in picked]}
     if len(candidates) > len(names):
         ensemble["candidates"] = candidates
     model = build_ensemble(members, mirror=mirror)

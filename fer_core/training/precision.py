@@ -35,7 +35,7 @@ def cpu_model(cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
 
 
 def gpu_names() -> list[str]:
-    """The GPUs the active Keras backend trains on, by model name (empty on a CPU-only machine)."""
+    """The GPUs the active Keras backend (TensorFlow or JAX) trains on, by model name; empty on a CPU."""
     import keras
 
     backend = keras.backend.backend()
@@ -48,10 +48,6 @@ def gpu_names() -> list[str]:
         import jax
 
         return [d.device_kind for d in jax.devices() if d.platform == "gpu"]
-    if backend == "torch":
-        import torch
-
-        return [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
     return []
 
 
