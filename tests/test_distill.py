@@ -28,10 +28,11 @@ def test_targets_blend_the_label_with_the_teacher(tiny_model):
 
 
 def test_distillation_runs_an_epoch_and_exports_a_calibrated_student(tiny_model, tiny_npz, tmp_path):
+    # The student starts from the teacher's own weights, as a student distilled again from a better teacher does.
     student = tmp_path / "fast"
     result = run_module("fer_core.training.distill", "--data", tiny_npz, "--teacher", tiny_model, "--out", student,
                         "--epochs", "1", "--width", "4", "--batch-size", "16", "--verbose", "0",
-                        "--precision", "float32")
+                        "--precision", "float32", "--init-weights", tiny_model / "best.weights.npz")
     assert result.returncode == 0, result.stderr[-3000:]
     assert "the teacher" in result.stderr and "temperature" in result.stderr
 
@@ -39,7 +40,9 @@ def test_distillation_runs_an_epoch_and_exports_a_calibrated_student(tiny_model,
     assert metrics["training"]["teacher"] == str(tiny_model) and metrics["training"]["teacher_weight"] == 0.7
     teacher_file = (tiny_model / "model.tflite").read_bytes()
     assert metrics["training"]["teacher_sha256"] == hashlib.sha256(teacher_file).hexdigest()
-    assert metrics["runs"][0]["recipe"].endswith(f"distilled from {tiny_model.name} (weight 0.7)")
+    assert metrics["runs"][0]["recipe"].endswith(f"distilled from {tiny_model.name} (weight 0.7), "
+                                                 f"started from run {tiny_model.name}")
+    assert f"started from the best weights of run `{tiny_model.name}`" in (student / "model.md").read_text()
     calibration = metrics["calibration"]
     assert calibration["fitted_on"] == "PublicTest" and 0.25 <= calibration["temperature"] <= 8
 

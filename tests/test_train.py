@@ -1,5 +1,6 @@
 """Training, --resume, tf.distribute, the JAX backend, evaluation, and the shipped model's accuracy."""
 import csv
+import hashlib
 import json
 import os
 import signal
@@ -61,6 +62,34 @@ def test_resume_continues_from_the_checkpoint(tiny_npz, tmp_path):
     assert "resuming after epoch 1 of 2" in second.stderr
     assert [row["epoch"] for row in read_history(tmp_path)] == ["0", "1"]
     assert json.loads((tmp_path / "train_state.json").read_text())["epochs_done"] == 2
+
+
+def saved_arrays(path):
+    with np.load(path) as saved:
+        return [saved[f"arr_{i}"] for i in range(len(saved.files))]
+
+
+def test_a_run_can_start_from_an_earlier_runs_weights(tiny_model, tiny_npz, tmp_path):
+    # With a learning rate of 0 the trainable weights stay where they started; only batch norm's running
+    # statistics move. So the convolution kernels after an epoch are the ones the run started from.
+    init = tiny_model / "best.weights.npz"
+    args = ["--data", tiny_npz, "--width", "4", "--batch-size", "16", "--verbose", "0", "--no-export",
+            "--epochs", "1", "--lr", "0", "--weight-decay", "0"]
+    warm = run_module("fer_core.training.train", *args, "--out", tmp_path / "warm", "--init-weights", init)
+    assert warm.returncode == 0, warm.stderr[-3000:]
+    cold = run_module("fer_core.training.train", *args, "--out", tmp_path / "cold", "--seed", "7")
+    assert cold.returncode == 0, cold.stderr[-3000:]
+    kernels = lambda path: [a for a in saved_arrays(path) if a.ndim == 4]  # noqa: E731
+    started = kernels(init)
+    assert len(started) == 8
+    assert all(np.array_equal(a, b) for a, b in zip(kernels(tmp_path / "warm" / "best.weights.npz"), started))
+    assert not any(np.array_equal(a, b) for a, b in zip(kernels(tmp_path / "cold" / "best.weights.npz"), started))
+    state = json.loads((tmp_path / "warm" / "train_state.json").read_text())
+    assert state["init_sha256"] == hashlib.sha256(init.read_bytes()).hexdigest()
+
+    wrong = run_module("fer_core.training.train", *args, "--width", "8", "--out", tmp_path / "wide",
+                       "--init-weights", init)
+    assert wrong.returncode != 0 and "weights of another network" in wrong.stderr
 
 
 def test_resume_after_a_kill_mid_epoch(tmp_path):

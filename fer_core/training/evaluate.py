@@ -135,6 +135,8 @@ def runs(m: dict) -> list[dict]:
         recipe += ", random erasing"
     if t.get("teacher"):
         recipe += f", distilled from {Path(t['teacher']).name} (weight {t.get('teacher_weight')})"
+    if t.get("init_weights"):
+        recipe += f", started from run {Path(t['init_weights']).parent.name}"
     return [{"model": m["model"], "recipe": recipe, "epochs": t["epochs"],
              "machines": "; ".join(f"{s['machine']} ({s['precision']}, {s['epochs']} epochs)" for s in stretches)
                          or f"not recorded ({t.get('precision')})",
@@ -155,10 +157,10 @@ def _training_summary(state: dict) -> dict:
     return {"epochs": state["epochs_done"], "seconds": round(state["train_seconds"]),
             "best_val_accuracy": state["best_val_accuracy"],
             "best_epoch": state.get("best_epoch"), "stretches": state.get("stretches", []),
-            **({"teacher_sha256": state["teacher_sha256"]} if state.get("teacher_sha256") else {}),
+            **{k: state[k] for k in ("teacher_sha256", "init_sha256") if state.get(k)},
             **{k: args[k] for k in ("optimizer", "batch_size", "lr", "weight_decay", "label_smoothing", "width",
                                     "spatial_dropout", "erasing", "precision", "seed", "warmup_epochs", "teacher",
-                                    "teacher_weight") if args.get(k) is not None}}
+                                    "teacher_weight", "init_weights") if args.get(k) is not None}}
 
 
 def write_artifacts(model_dir: Path, data: Fer2013, metrics: dict) -> None:
@@ -242,7 +244,16 @@ precision, seed {t.get('seed', '?')}. Augmentation by Keras layers in the traini
 rotation up to about 15 degrees, zoom and shift up to 15% and 10%, contrast{', random erasing' if erasing else ''}.
 The epoch with the best
 PublicTest accuracy is kept. Trained for {t.get('epochs', '?')} epochs in {t.get('seconds', 0) / 3600:.1f} h (see the runs below).
-{_teacher_sentence(t)}"""
+{_init_sentence(t)}{_teacher_sentence(t)}"""
+
+
+def _init_sentence(t: dict) -> str:
+    if not t.get("init_weights"):
+        return ""
+    run = Path(t["init_weights"]).parent.name
+    which = f" (SHA-256 `{t['init_sha256'][:16]}…`)" if t.get("init_sha256") else ""
+    return (f"It started from the best weights of run `{run}`{which}, not from random ones; the epochs and hours "
+            f"here count this run alone.\n")
 
 
 def _teacher_sentence(t: dict) -> str:

@@ -44,7 +44,7 @@ STATE = "train_state.json"
 TEACHER_TARGETS = "teacher_probs.npz"  # the teacher's probabilities for the training faces, read once
 # What defines a run; --resume keeps these from the run's state whatever the command line says.
 RECIPE = ("epochs", "batch_size", "optimizer", "lr", "weight_decay", "warmup_epochs", "label_smoothing", "width",
-          "spatial_dropout", "erasing", "seed", "teacher", "teacher_weight")
+          "spatial_dropout", "erasing", "seed", "teacher", "teacher_weight", "init_weights")
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -71,6 +71,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="a model folder to distil from (see fer_core.training.distill); the result is calibrated")
     p.add_argument("--teacher-weight", type=float, default=DEFAULT_TEACHER_WEIGHT,
                    help="share of the teacher's probabilities in the targets (the rest is the label)")
+    p.add_argument("--init-weights", default=None,
+                   help="start from an earlier run's best.weights.npz (same width) instead of random weights, "
+                        "e.g. to distil a trained student again from a better teacher")
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint.keras")
     p.add_argument("--steps-per-epoch", type=int, default=None, help="cap, for timing runs")
     p.add_argument("--distribute", choices=["none", "mirrored", "multiworker"], default="none",
@@ -165,9 +168,24 @@ def network(args) -> keras.Model:
     return build_cnn(width=args.width, spatial_dropout=args.spatial_dropout)
 
 
+def load_weights(model: keras.Model, path: Path) -> keras.Model:
+    """``model`` with the weights a run saved in ``path`` (a best.weights.npz)."""
+    with np.load(path) as saved:
+        weights = [saved[f"arr_{i}"] for i in range(len(saved.files))]
+    expected = [tuple(w.shape) for w in model.weights]
+    if [w.shape for w in weights] != expected:
+        raise SystemExit(f"{path} holds weights of another network than this one (width, layers); "
+                         f"its shapes begin {[w.shape for w in weights][:2]}, these {expected[:2]}")
+    model.set_weights(weights)
+    return model
+
+
 def compile_new_model(args, steps_per_epoch: int) -> keras.Model:
-    """The trainer (augmentation, then the network) with its optimizer and loss."""
-    model = with_augmentation(network(args), args.seed, args.erasing)
+    """The trainer (augmentation, then the network, random or from --init-weights) with its optimizer and loss."""
+    start = network(args)
+    if args.init_weights:
+        load_weights(start, Path(args.init_weights))
+    model = with_augmentation(start, args.seed, args.erasing)
     total = max(1, args.epochs * steps_per_epoch)
     warmup = min(int(args.warmup_epochs * steps_per_epoch), total - 1)
     schedule = keras.optimizers.schedules.CosineDecay(
@@ -217,7 +235,7 @@ class SaveProgress(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         seconds = time.time() - self.epoch_start
-        if logs["val_accuracy"] > self.state["best_val_accuracy"]:
+        if not self.state["best_epoch"] or logs["val_accuracy"] > self.state["best_val_accuracy"]:
             self.state["best_val_accuracy"], self.state["best_epoch"] = float(logs["val_accuracy"]), epoch + 1
             weights = the_network(self.model).get_weights()
             write_atomically(self.out / BEST, lambda path: np.savez(path, *weights))
@@ -293,9 +311,7 @@ def main(argv=None) -> int:
     from fer_core.training.evaluate import export_and_evaluate  # imports TF too; kept apart for `evaluate`
 
     keras.mixed_precision.set_global_policy("float32")  # the served model computes in float32
-    best = network(args)
-    with np.load(out / BEST) as saved:
-        best.set_weights([saved[f"arr_{i}"] for i in range(len(saved.files))])
+    best = load_weights(network(args), out / BEST)
     export_and_evaluate(out, best, data, training=state, calibrate=bool(args.teacher))
     return 0
 
@@ -331,6 +347,8 @@ def train(args, out: Path, data, state: dict | None, strategy) -> None:
         if args.teacher:  # which teacher file the targets came from, for the card
             with np.load(out / TEACHER_TARGETS) as saved:
                 state["teacher_sha256"] = str(saved["teacher_sha256"])
+        if args.init_weights:  # which weights it started from, for the card
+            state["init_sha256"] = hashlib.sha256(Path(args.init_weights).read_bytes()).hexdigest()
         with scope():
             model = compile_new_model(args, steps)
     if step is not None:
