@@ -40,9 +40,12 @@ def test_distillation_runs_an_epoch_and_exports_a_calibrated_student(tiny_model,
     assert metrics["training"]["teacher"] == str(tiny_model) and metrics["training"]["teacher_weight"] == 0.7
     teacher_file = (tiny_model / "model.tflite").read_bytes()
     assert metrics["training"]["teacher_sha256"] == hashlib.sha256(teacher_file).hexdigest()
-    assert metrics["runs"][0]["recipe"].endswith(f"distilled from {tiny_model.name} (weight 0.7), "
-                                                 f"started from run {tiny_model.name}")
-    assert f"started from the best weights of run `{tiny_model.name}`" in (student / "model.md").read_text()
+    # The runs table lists the run it started from, then this one.
+    earlier, this = metrics["runs"]
+    assert earlier["model"] == tiny_model.name and earlier["epochs"] == 1 and "distilled" not in earlier["recipe"]
+    assert this["recipe"].endswith(f"distilled from {tiny_model.name} (weight 0.7), started from run {tiny_model.name}")
+    assert (f"started from the best weights of run `{tiny_model.name}`" in (student / "model.md").read_text()
+            and "that run has its own row below" in (student / "model.md").read_text())
     calibration = metrics["calibration"]
     assert calibration["fitted_on"] == "PublicTest" and 0.25 <= calibration["temperature"] <= 8
 

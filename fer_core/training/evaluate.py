@@ -128,6 +128,8 @@ def runs(m: dict) -> list[dict]:
     t = m.get("training")
     if not t:
         return []
+    # A run that started from another run's weights follows that run's row.
+    earlier = runs({"model": _run_name(t["init_weights"]), "training": t["init_run"]}) if t.get("init_run") else []
     stretches = t.get("stretches") or []
     recipe = (f"width {t.get('width')}, {t.get('optimizer', 'adamw')} lr {t.get('lr')}, wd {t.get('weight_decay')}, "
               f"smoothing {t.get('label_smoothing')}, seed {t.get('seed')}")
@@ -136,8 +138,8 @@ def runs(m: dict) -> list[dict]:
     if t.get("teacher"):
         recipe += f", distilled from {Path(t['teacher']).name} (weight {t.get('teacher_weight')})"
     if t.get("init_weights"):
-        recipe += f", started from run {Path(t['init_weights']).parent.name}"
-    return [{"model": m["model"], "recipe": recipe, "epochs": t["epochs"],
+        recipe += f", started from run {_run_name(t['init_weights'])}"
+    return earlier + [{"model": m["model"], "recipe": recipe, "epochs": t["epochs"],
              "machines": "; ".join(f"{s['machine']} ({s['precision']}, {s['epochs']} epochs)" for s in stretches)
                          or f"not recorded ({t.get('precision')})",
              "hours": round(t["seconds"] / 3600, 2), "public_test": round(t["best_val_accuracy"], 4)}]
@@ -158,6 +160,7 @@ def _training_summary(state: dict) -> dict:
             "best_val_accuracy": state["best_val_accuracy"],
             "best_epoch": state.get("best_epoch"), "stretches": state.get("stretches", []),
             **{k: state[k] for k in ("teacher_sha256", "init_sha256") if state.get(k)},
+            **({"init_run": _training_summary(state["init_state"])} if state.get("init_state") else {}),
             **{k: args[k] for k in ("optimizer", "batch_size", "lr", "weight_decay", "label_smoothing", "width",
                                     "spatial_dropout", "erasing", "precision", "seed", "warmup_epochs", "teacher",
                                     "teacher_weight", "init_weights") if args.get(k) is not None}}
@@ -250,10 +253,15 @@ PublicTest accuracy is kept. Trained for {t.get('epochs', '?')} epochs in {t.get
 def _init_sentence(t: dict) -> str:
     if not t.get("init_weights"):
         return ""
-    run = Path(t["init_weights"]).parent.name
     which = f" (SHA-256 `{t['init_sha256'][:16]}…`)" if t.get("init_sha256") else ""
-    return (f"It started from the best weights of run `{run}`{which}, not from random ones; the epochs and hours "
-            f"here count this run alone.\n")
+    row = ", and that run has its own row below" if t.get("init_run") else ""
+    return (f"It started from the best weights of run `{_run_name(t['init_weights'])}`{which}, not from random "
+            f"ones; the epochs and hours here count this run alone{row}.\n")
+
+
+def _run_name(weights: str) -> str:
+    """The run a weights file came from: its folder's name."""
+    return Path(weights).parent.name
 
 
 def _teacher_sentence(t: dict) -> str:

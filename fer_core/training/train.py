@@ -41,6 +41,7 @@ from fer_core.training.precision import PRECISIONS, choose_precision, cpu_model,
 CHECKPOINT = "checkpoint.keras"  # last epoch, weights and optimizer slots: what --resume continues
 BEST = "best.weights.npz"  # the network's weights at the best epoch by val_accuracy (no optimizer slots)
 STATE = "train_state.json"
+DEFAULT_EPOCHS = 60
 TEACHER_TARGETS = "teacher_probs.npz"  # the teacher's probabilities for the training faces, read once
 # What defines a run; --resume keeps these from the run's state whatever the command line says.
 RECIPE = ("epochs", "batch_size", "optimizer", "lr", "weight_decay", "warmup_epochs", "label_smoothing", "width",
@@ -51,7 +52,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m fer_core.training.train", description=__doc__.split("\n")[0])
     p.add_argument("--data", required=True, help="fer2013.csv, fer2013.npz or the image-folder release")
     p.add_argument("--out", required=True, help="output folder, e.g. models/fer_cnn")
-    p.add_argument("--epochs", type=int, default=60)
+    p.add_argument("--epochs", type=int, default=None, help=f"default {DEFAULT_EPOCHS}; --resume keeps the run's")
     p.add_argument("--batch-size", type=int, default=128)
     p.add_argument("--optimizer", choices=["sgd", "adamw"], default="sgd",
                    help="sgd: SGD with Nesterov momentum 0.9; adamw: AdamW")
@@ -86,6 +87,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="end this stretch after the epoch that would leave too little time for another one "
                         "(at least one epoch runs); continue later with --resume")
     args = p.parse_args(argv)
+    if args.epochs is None and not args.resume:  # a resumed run keeps its own
+        args.epochs = DEFAULT_EPOCHS
     sgd = args.optimizer == "sgd"
     args.lr = args.lr if args.lr is not None else (0.02 if sgd else 2e-3)
     args.weight_decay = args.weight_decay if args.weight_decay is not None else (2e-3 if sgd else 0.02)
@@ -293,7 +296,7 @@ def main(argv=None) -> int:
         # The recipe (epochs included: they set the learning-rate schedule) is the run's, not this command
         # line's; only the machine-side settings may change.
         recipe = {k: v for k, v in state["args"].items() if k in RECIPE}
-        if args.epochs != recipe["epochs"]:
+        if args.epochs not in (None, recipe["epochs"]):
             print(f"note: this run's schedule is {recipe['epochs']} epochs; --epochs {args.epochs} is ignored",
                   file=sys.stderr)
         vars(args).update(recipe)
@@ -302,6 +305,7 @@ def main(argv=None) -> int:
                              "continue from")
     elif args.resume:
         print(f"no run to resume in {out}; starting afresh", file=sys.stderr)
+        args.epochs = DEFAULT_EPOCHS if args.epochs is None else args.epochs
     if state is None or state["epochs_done"] < args.epochs:
         train(args, out, data, state, strategy)
         state = json.loads(state_path.read_text())
@@ -347,8 +351,11 @@ def train(args, out: Path, data, state: dict | None, strategy) -> None:
         if args.teacher:  # which teacher file the targets came from, for the card
             with np.load(out / TEACHER_TARGETS) as saved:
                 state["teacher_sha256"] = str(saved["teacher_sha256"])
-        if args.init_weights:  # which weights it started from, for the card
-            state["init_sha256"] = hashlib.sha256(Path(args.init_weights).read_bytes()).hexdigest()
+        if args.init_weights:  # which weights it started from, and that run's own state, for the card
+            init = Path(args.init_weights)
+            state["init_sha256"] = hashlib.sha256(init.read_bytes()).hexdigest()
+            if (init.parent / STATE).is_file():
+                state["init_state"] = json.loads((init.parent / STATE).read_text())
         with scope():
             model = compile_new_model(args, steps)
     if step is not None:
