@@ -97,7 +97,16 @@ class YuNetDetector(FaceDetector):
         except cv2.error as err:
             raise DetectorError(f"The YuNet model at {model_path} could not be loaded: it is missing or damaged.") from err
 
+    # YuNet's coarsest feature map is 1/32 of the input: on an image 32 px or less across, after a larger one,
+    # it returned boxes of 10^7 px at score 0.9995. Black borders (below and right, so the boxes keep their
+    # coordinates) bring every input to this size first.
+    MIN_SIDE = 64
+
     def _detect(self, rgb):
+        height, width = rgb.shape[:2]
+        if height < self.MIN_SIDE or width < self.MIN_SIDE:
+            rgb = cv2.copyMakeBorder(rgb, 0, max(0, self.MIN_SIDE - height), 0, max(0, self.MIN_SIDE - width),
+                                     cv2.BORDER_CONSTANT, value=0)
         self._net.setInputSize((rgb.shape[1], rgb.shape[0]))
         _, faces = self._net.detect(cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR))
         return [] if faces is None else [(tuple(f[:4]), float(f[-1])) for f in faces]

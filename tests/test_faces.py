@@ -36,6 +36,22 @@ def test_boxes_come_back_in_input_pixels_of_a_large_image(detector):
     assert iou(face.box, tuple(4 * v for v in ASTRONAUT_FACE)) > 0.5
 
 
+def test_tiny_images_after_a_photo_give_no_face(detector):
+    # YuNet answered a 1x1 upload, after a photo, with boxes of 10^7 px or of infinite size at score 0.9995.
+    # Clipping to the image hides most such boxes, not the infinite ones, so the raw detections are checked.
+    for height, width in [(1, 1), (2, 7), (16, 16), (32, 200), (200, 32)]:
+        assert len(detector.detect(astronaut())) == 1
+        tiny = np.zeros((height, width, 3), np.uint8)
+        assert detector._detect(tiny) == [] and detector.detect(tiny) == [], (height, width)
+
+
+def test_a_small_face_is_found_in_a_small_image(yunet_model):
+    x, y, w, h = ASTRONAUT_FACE
+    face = cv2.resize(astronaut()[y - 30:y + h + 30, x - 30:x + w + 30], (48, 48), interpolation=cv2.INTER_AREA)
+    (found,) = YuNetDetector(yunet_model).detect(face)
+    assert found.box[0] + found.box[2] <= 48 and found.box[1] + found.box[3] <= 48
+
+
 def test_crops_are_square_grayscale_48(detector):
     rgb = astronaut()
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
