@@ -158,10 +158,10 @@ def test_a_run_trains_on_jax_without_tensorflow_and_is_exported_where_tensorflow
     import keras
 
     exported_weights = keras.models.load_model(run / "model.keras", compile=False).get_weights()
-    with np.load(run / "best.weights.npz") as best:  # the network's weights alone, no augmentation state
-        assert len(best.files) == len(exported_weights)
-        for i, weights in enumerate(exported_weights):
-            np.testing.assert_array_equal(best[f"arr_{i}"], weights)
+    best = saved_arrays(run / "best.weights.npz")  # the network's weights alone, no augmentation state
+    assert len(best) == len(exported_weights)
+    for saved, exported in zip(best, exported_weights):
+        np.testing.assert_array_equal(saved, exported)
     probabilities = EmotionClassifier(run).predict(tiny_fer2013()["x"][:8])
     np.testing.assert_allclose(probabilities.sum(1), 1.0, atol=1e-5)
 
