@@ -174,7 +174,7 @@ def test_the_training_step_compiles_with_xla_on_jax(tmp_path):
         "import keras\n"
         "from fer_core.training.networks import allow_xla\n"
         "from fer_core.training.train import compile_new_model, parse_args\n"
-        "model = compile_new_model(parse_args(['--data', 'x', '--out', 'y', '--width', '4']), 10)\n"
+        "model = compile_new_model(parse_args(['--data', 'x', '--out', 'y', '--width', '4', '--epochs', '2']), 10)\n"
         f"model.save({str(tmp_path / 'trainer.keras')!r})\n"
         f"loaded = allow_xla(keras.models.load_model({str(tmp_path / 'trainer.keras')!r}))\n"
         "print(model.jit_compile, loaded.jit_compile)\n")

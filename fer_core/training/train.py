@@ -87,8 +87,6 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="end this stretch after the epoch that would leave too little time for another one "
                         "(at least one epoch runs); continue later with --resume")
     args = p.parse_args(argv)
-    if args.epochs is None and not args.resume:  # a resumed run keeps its own
-        args.epochs = DEFAULT_EPOCHS
     sgd = args.optimizer == "sgd"
     args.lr = args.lr if args.lr is not None else (0.02 if sgd else 2e-3)
     args.weight_decay = args.weight_decay if args.weight_decay is not None else (2e-3 if sgd else 0.02)
@@ -175,10 +173,10 @@ def load_weights(model: keras.Model, path: Path) -> keras.Model:
     """``model`` with the weights a run saved in ``path`` (a best.weights.npz)."""
     with np.load(path) as saved:
         weights = [saved[f"arr_{i}"] for i in range(len(saved.files))]
-    expected = [tuple(w.shape) for w in model.weights]
-    if [w.shape for w in weights] != expected:
+    shapes, expected = [w.shape for w in weights], [tuple(w.shape) for w in model.weights]
+    if shapes != expected:
         raise SystemExit(f"{path} holds weights of another network than this one (width, layers); "
-                         f"its shapes begin {[w.shape for w in weights][:2]}, these {expected[:2]}")
+                         f"its shapes begin {shapes[:2]}, these {expected[:2]}")
     model.set_weights(weights)
     return model
 
@@ -303,8 +301,9 @@ def main(argv=None) -> int:
         if state["epochs_done"] < args.epochs and not (out / CHECKPOINT).exists():
             raise SystemExit(f"{out} holds epoch {state['epochs_done']} of {args.epochs} but no {CHECKPOINT} to "
                              "continue from")
-    elif args.resume:
-        print(f"no run to resume in {out}; starting afresh", file=sys.stderr)
+    else:
+        if args.resume:
+            print(f"no run to resume in {out}; starting afresh", file=sys.stderr)
         args.epochs = DEFAULT_EPOCHS if args.epochs is None else args.epochs
     if state is None or state["epochs_done"] < args.epochs:
         train(args, out, data, state, strategy)
