@@ -7,8 +7,8 @@ import pytest
 
 from fer_core.classifier import EmotionClassifier
 from fer_core.training.calibrate import soften
-from fer_core.training.distill import blend_targets, teacher_probabilities
-from fer_core.training.train import cached_teacher_probabilities
+from fer_core.training.distill import augmented_views, blend_targets, teacher_probabilities
+from fer_core.training.train import ViewBatches, cached_teacher_targets
 from support import lfw_faces, run_module, tiny_fer2013
 
 pytestmark = pytest.mark.slow
@@ -32,20 +32,26 @@ def test_distillation_runs_an_epoch_and_exports_a_calibrated_student(tiny_model,
     student = tmp_path / "fast"
     result = run_module("fer_core.training.distill", "--data", tiny_npz, "--teacher", tiny_model, "--out", student,
                         "--epochs", "1", "--width", "4", "--batch-size", "16", "--verbose", "0",
-                        "--precision", "float32", "--init-weights", tiny_model / "best.weights.npz")
+                        "--precision", "float32", "--init-weights", tiny_model / "best.weights.npz",
+                        "--teacher-views", "3")
     assert result.returncode == 0, result.stderr[-3000:]
-    assert "the teacher" in result.stderr and "temperature" in result.stderr
+    assert "reads view 3 of 3" in result.stderr and "temperature" in result.stderr
 
     metrics = json.loads((student / "metrics.json").read_text())
     assert metrics["training"]["teacher"] == str(tiny_model) and metrics["training"]["teacher_weight"] == 0.7
+    assert metrics["training"]["teacher_views"] == 3
+    with np.load(student / "teacher_probs.npz") as kept:
+        assert kept["faces"].shape == (3, 42, 48, 48) and kept["probs"].shape == (3, 42, 7)
     teacher_file = (tiny_model / "model.tflite").read_bytes()
     assert metrics["training"]["teacher_sha256"] == hashlib.sha256(teacher_file).hexdigest()
     # The runs table lists the run it started from, then this one.
     earlier, this = metrics["runs"]
     assert earlier["model"] == tiny_model.name and earlier["epochs"] == 1 and "distilled" not in earlier["recipe"]
-    assert this["recipe"].endswith(f"distilled from {tiny_model.name} (weight 0.7), started from run {tiny_model.name}")
-    assert (f"started from the best weights of run `{tiny_model.name}`" in (student / "model.md").read_text()
-            and "that run has its own row below" in (student / "model.md").read_text())
+    assert this["recipe"].endswith(f"distilled from {tiny_model.name} (weight 0.7) on 3 views a face, "
+                                   f"started from run {tiny_model.name}")
+    card = (student / "model.md").read_text()
+    assert f"started from the best weights of run `{tiny_model.name}`" in card and "its own row below" in card
+    assert "each face and 2 augmented copies of it" in card
     calibration = metrics["calibration"]
     assert calibration["fitted_on"] == "PublicTest" and 0.25 <= calibration["temperature"] <= 8
 
@@ -66,12 +72,66 @@ def test_distill_says_what_it_needs(tiny_npz, tmp_path):
 def test_the_teachers_probabilities_are_kept_with_the_run_for_that_teacher_file(tiny_model, tmp_path):
     faces = tiny_fer2013()["x"][:10]
     kept = tmp_path / "teacher_probs.npz"
-    probs = cached_teacher_probabilities(kept, str(tiny_model), faces)
-    np.testing.assert_allclose(probs, EmotionClassifier(tiny_model).predict(faces), atol=1e-6)
+    views, probs = cached_teacher_targets(kept, str(tiny_model), faces)
+    np.testing.assert_array_equal(views, faces[None])
+    np.testing.assert_allclose(probs[0], EmotionClassifier(tiny_model).predict(faces), atol=1e-6)
     # A machine without the teacher (a GPU machine that got only the run) uses what the run carries.
-    np.testing.assert_array_equal(cached_teacher_probabilities(kept, str(tmp_path / "absent"), faces), probs)
+    np.testing.assert_array_equal(cached_teacher_targets(kept, str(tmp_path / "absent"), faces)[1], probs)
     with pytest.raises(SystemExit, match="no teacher"):
-        cached_teacher_probabilities(tmp_path / "none.npz", str(tmp_path / "absent"), faces)
+        cached_teacher_targets(tmp_path / "none.npz", str(tmp_path / "absent"), faces)
+    # ... but not for other faces, nor another number of views.
+    with pytest.raises(SystemExit, match="no teacher"):
+        cached_teacher_targets(kept, str(tmp_path / "absent"), faces[::-1])
+    with pytest.raises(SystemExit, match="no teacher"):
+        cached_teacher_targets(kept, str(tmp_path / "absent"), faces, views=2)
     # Probabilities of another teacher file are not reused: the teacher reads the faces again.
-    np.savez(kept, teacher=str(tiny_model), teacher_sha256="0" * 64, probs=np.zeros_like(probs))
-    np.testing.assert_allclose(cached_teacher_probabilities(kept, str(tiny_model), faces), probs, atol=1e-6)
+    with np.load(kept) as saved:
+        np.savez(kept, **{**saved, "teacher_sha256": "0" * 64, "probs": np.zeros_like(probs)})
+    np.testing.assert_allclose(cached_teacher_targets(kept, str(tiny_model), faces)[1], probs, atol=1e-6)
+
+
+def test_the_teacher_reads_augmented_views_and_the_run_keeps_them(tiny_model, tmp_path):
+    faces = lfw_faces(12)
+    kept = tmp_path / "teacher_probs.npz"
+    views, probs = cached_teacher_targets(kept, str(tiny_model), faces, views=3, seed=5)
+    assert views.shape == (3, 12, 48, 48) and views.dtype == np.uint8 and probs.shape == (3, 12, 7)
+    np.testing.assert_array_equal(views[0], faces)
+    # Every face is changed in each copy, and each copy differently.
+    for copy in views[1:]:
+        assert (np.abs(copy.astype(float) - faces).mean(axis=(1, 2)) > 1).all()
+    assert (np.abs(views[1].astype(float) - views[2]).mean(axis=(1, 2)) > 1).all()
+    for view, view_probs in zip(views, probs):
+        np.testing.assert_allclose(view_probs, EmotionClassifier(tiny_model).predict(view), atol=1e-5)
+    # The views travel with the run: where the teacher is absent, the same views and probabilities come back.
+    again = cached_teacher_targets(kept, str(tmp_path / "absent"), faces, views=3, seed=5)
+    np.testing.assert_array_equal(again[0], views)
+    np.testing.assert_array_equal(again[1], probs)
+    # The views are drawn from the seed.
+    np.testing.assert_array_equal(augmented_views(faces, 3, seed=5), views)
+    assert not np.array_equal(augmented_views(faces, 3, seed=6)[1], views[1])
+
+
+def test_each_epoch_shows_every_face_once_as_one_of_its_views_with_that_views_targets():
+    faces, count = 50, 4
+    # View v of face i is filled with the value 4i + v, and its target says v: a batch shows which view it took.
+    views = (4 * np.arange(faces)[None, :, None, None] + np.arange(count)[:, None, None, None]) * np.ones((1, 1, 2, 2))
+    targets = np.eye(7, dtype=np.float32)[np.broadcast_to(np.arange(count)[:, None], (count, faces))]
+    batches = ViewBatches(views.astype(np.float32), targets, batch_size=8, seed=3)
+    assert len(batches) == faces // 8
+
+    def epoch(source):
+        shown = [source[i] for i in range(len(source))]
+        pixels = np.concatenate([x[:, 0, 0, 0] for x, _ in shown])
+        picked = np.concatenate([y.argmax(1) for _, y in shown])
+        return pixels, picked
+
+    pixels, picked = epoch(batches)
+    assert len(np.unique(pixels // 4)) == len(pixels) == 48  # each face at most once; the last 2 wait
+    np.testing.assert_array_equal(pixels % 4, picked)  # the target is the shown view's
+    assert len(np.unique(picked)) == count
+    batches.on_epoch_end()
+    second, _ = epoch(batches)
+    assert not np.array_equal(second, pixels)
+    # A run resumed at epoch 1 draws what the uninterrupted run drew.
+    np.testing.assert_array_equal(epoch(ViewBatches(views.astype(np.float32), targets, 8, seed=3, epoch=1))[0], second)
+    assert len(ViewBatches(views, targets, 8, seed=3, steps=2)) == 2

@@ -10,6 +10,13 @@ teacher's calibrated probabilities``. Cross-entropy against that blend is the cl
 in the training loop changes. The teacher reads each training face once, through the same LiteRT file the
 app serves; it sees the face and its mirror image, so its targets hold for flipped faces too. At the end the
 student gets its own temperature, fitted on PublicTest, like every shipped model.
+
+With ``--teacher-views K`` the teacher also reads K - 1 augmented copies of each face (rotated, zoomed,
+shifted, contrast changed), made once with the training augmentation. Each epoch the student sees every face
+as one of its K views, picked at random and mirrored at random, with the teacher's probabilities for *that*
+view: the targets stay consistent with what the student sees (a fixed target for an augmented face is not),
+which is what keeps a student from over-fitting on a long distillation (Beyer et al. 2022, "a good teacher is
+patient and consistent"). The teacher's time grows K-fold; it runs once per run.
 """
 from __future__ import annotations
 
@@ -28,6 +35,22 @@ def teacher_probabilities(teacher, faces: np.ndarray, batch: int = 512) -> np.nd
     from fer_core.training.evaluate import predict_all
 
     return predict_all(EmotionClassifier(teacher), faces, batch)
+
+
+def augmented_views(faces: np.ndarray, count: int, seed: int, batch: int = 1024) -> np.ndarray:
+    """uint8 (count, N, 48, 48): the uint8 (N, 48, 48) ``faces`` themselves, then ``count - 1`` copies through
+    the training augmentation (a new random change per face and copy), rounded back to pixels."""
+    import keras
+
+    from fer_core.training.networks import augmentation
+
+    change = augmentation(seed)
+    views = [faces]
+    for _ in range(count - 1):
+        copy = [keras.ops.convert_to_numpy(change(faces[i:i + batch, ..., None].astype(np.float32), training=True))
+                for i in range(0, len(faces), batch)]
+        views.append(np.clip(np.rint(np.concatenate(copy)[..., 0]), 0, 255).astype(np.uint8))
+    return np.stack(views)
 
 
 def blend_targets(labels: np.ndarray, teacher_probs: np.ndarray, weight: float) -> np.ndarray:

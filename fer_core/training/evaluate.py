@@ -137,6 +137,8 @@ def runs(m: dict) -> list[dict]:
         recipe += ", random erasing"
     if t.get("teacher"):
         recipe += f", distilled from {Path(t['teacher']).name} (weight {t.get('teacher_weight')})"
+        if t.get("teacher_views", 1) > 1:
+            recipe += f" on {t['teacher_views']} views a face"
     if t.get("init_weights"):
         recipe += f", started from run {_run_name(t['init_weights'])}"
     return earlier + [{"model": m["model"], "recipe": recipe, "epochs": t["epochs"],
@@ -163,7 +165,7 @@ def _training_summary(state: dict) -> dict:
             **({"init_run": _training_summary(state["init_state"])} if state.get("init_state") else {}),
             **{k: args[k] for k in ("optimizer", "batch_size", "lr", "weight_decay", "label_smoothing", "width",
                                     "spatial_dropout", "erasing", "precision", "seed", "warmup_epochs", "teacher",
-                                    "teacher_weight", "init_weights") if args.get(k) is not None}}
+                                    "teacher_weight", "teacher_views", "init_weights") if args.get(k) is not None}}
 
 
 def write_artifacts(model_dir: Path, data: Fer2013, metrics: dict) -> None:
@@ -268,8 +270,12 @@ def _teacher_sentence(t: dict) -> str:
     if not t.get("teacher"):
         return ""
     which = f" (its `model.tflite` then had SHA-256 `{t['teacher_sha256'][:16]}…`)" if t.get("teacher_sha256") else ""
+    count = t.get("teacher_views", 1)
+    views = (f" The teacher read each face and {count - 1} augmented copies of it; each epoch the student saw every "
+             "face as one of those views, picked and mirrored at random, with the teacher's probabilities for that "
+             "view.") if count > 1 else ""
     return (f"Distilled from `{t['teacher']}`{which}: each training face's target is {1 - t['teacher_weight']:.2g} x "
-            f"its label plus {t['teacher_weight']:.2g} x the teacher's calibrated probabilities.\n")
+            f"its label plus {t['teacher_weight']:.2g} x the teacher's calibrated probabilities.{views}\n")
 
 
 def _calibration_section(m: dict) -> str:

@@ -34,7 +34,8 @@ import numpy as np  # noqa: E402
 
 from fer_core.labels import EMOTIONS  # noqa: E402
 from fer_core.training.data import load_fer2013  # noqa: E402
-from fer_core.training.distill import DEFAULT_TEACHER_WEIGHT, blend_targets, teacher_probabilities  # noqa: E402
+from fer_core.training.distill import (DEFAULT_TEACHER_WEIGHT, augmented_views, blend_targets,  # noqa: E402
+                                      teacher_probabilities)
 from fer_core.training.networks import allow_xla, augmentation, build_cnn  # noqa: E402
 from fer_core.training.precision import PRECISIONS, choose_precision, cpu_model, gpu_names, step_seconds  # noqa: E402
 
@@ -45,7 +46,7 @@ DEFAULT_EPOCHS = 60
 TEACHER_TARGETS = "teacher_probs.npz"  # the teacher's probabilities for the training faces, read once
 # What defines a run; --resume keeps these from the run's state whatever the command line says.
 RECIPE = ("epochs", "batch_size", "optimizer", "lr", "weight_decay", "warmup_epochs", "label_smoothing", "width",
-          "spatial_dropout", "erasing", "seed", "teacher", "teacher_weight", "init_weights")
+          "spatial_dropout", "erasing", "seed", "teacher", "teacher_weight", "teacher_views", "init_weights")
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -72,6 +73,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="a model folder to distil from (see fer_core.training.distill); the result is calibrated")
     p.add_argument("--teacher-weight", type=float, default=DEFAULT_TEACHER_WEIGHT,
                    help="share of the teacher's probabilities in the targets (the rest is the label)")
+    p.add_argument("--teacher-views", type=int, default=1,
+                   help="views of each training face the teacher reads: the face and K-1 augmented copies; with "
+                        "K > 1 the student trains on those views with their own targets, mirrored at random")
     p.add_argument("--init-weights", default=None,
                    help="start from an earlier run's best.weights.npz (same width) instead of random weights, "
                         "e.g. to distil a trained student again from a better teacher")
@@ -87,6 +91,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                    help="end this stretch after the epoch that would leave too little time for another one "
                         "(at least one epoch runs); continue later with --resume")
     args = p.parse_args(argv)
+    if args.teacher_views < 1 or (args.teacher_views > 1 and not args.teacher):
+        p.error("--teacher-views takes a whole number from 1, and more than 1 only with --teacher")
     sgd = args.optimizer == "sgd"
     args.lr = args.lr if args.lr is not None else (0.02 if sgd else 2e-3)
     args.weight_decay = args.weight_decay if args.weight_decay is not None else (2e-3 if sgd else 0.02)
@@ -95,49 +101,95 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 # ---------------------------------------------------------------- data
 
-def training_arrays(data, out: Path, teacher: str | None = None, teacher_weight: float = DEFAULT_TEACHER_WEIGHT):
-    """Training faces with their targets and PublicTest faces with one-hot labels: float32 (N, 48, 48, 1)
-    pixels and (N, 7) targets. With a ``teacher`` the training targets blend the label with the teacher's
-    probabilities (see fer_core.training.distill); those are read once and kept in ``out``, so a resume, here
-    or on another machine, does not need the teacher again."""
+def training_arrays(data, out: Path, teacher: str | None = None, teacher_weight: float = DEFAULT_TEACHER_WEIGHT,
+                    teacher_views: int = 1, seed: int = 0):
+    """Training faces in K views with their targets, and PublicTest faces with one-hot labels: uint8
+    (K, N, 48, 48) and float32 (K, N, 7); float32 (M, 48, 48, 1) and (M, 7). Without a teacher K is 1 (the
+    faces themselves). With a ``teacher`` the targets blend the label with the teacher's probabilities for
+    each view (see fer_core.training.distill); those are read once and kept in ``out``, so a resume, here or
+    on another machine, does not need the teacher again."""
     x_train, y_train = data.split("Training")
     x_val, y_val = data.split("PublicTest")
     if len(x_train) == 0 or len(x_val) == 0:
         raise SystemExit("the dataset needs both Training and PublicTest images")
     one_hot = np.eye(len(EMOTIONS), dtype=np.float32)
-    targets = one_hot[y_train]
-    if teacher:
-        targets = blend_targets(y_train, cached_teacher_probabilities(out / TEACHER_TARGETS, teacher, x_train),
-                                teacher_weight)
-    pixels = lambda x: x[..., None].astype(np.float32)  # noqa: E731
-    return pixels(x_train), targets, pixels(x_val), one_hot[y_val]
+    if not teacher:
+        return x_train[None], one_hot[y_train][None], x_val[..., None].astype(np.float32), one_hot[y_val]
+    views, probs = cached_teacher_targets(out / TEACHER_TARGETS, teacher, x_train, teacher_views, seed)
+    targets = blend_targets(np.broadcast_to(y_train, probs.shape[:2]), probs, teacher_weight)
+    return views, targets, x_val[..., None].astype(np.float32), one_hot[y_val]
 
 
-def cached_teacher_probabilities(path: Path, teacher: str, faces: np.ndarray) -> np.ndarray:
-    """The teacher's probabilities for ``faces``, from ``path`` when it holds them for this very teacher file
-    (by SHA-256); a machine without the teacher (a GPU machine that got only the run) uses what ``path`` holds."""
+def cached_teacher_targets(path: Path, teacher: str, faces: np.ndarray, views: int = 1, seed: int = 0):
+    """The faces in ``views`` views (see fer_core.training.distill.augmented_views) and the teacher's
+    probabilities for each, uint8 (views, N, 48, 48) and float32 (views, N, 7). They come from ``path`` when it
+    holds them for these faces, views and seed and for this very teacher file (by SHA-256); a machine without
+    the teacher (a GPU machine that got only the run) uses what ``path`` holds."""
     from fer_core.classifier import ModelError, resolve_model_file
 
     try:
         digest = hashlib.sha256(resolve_model_file(teacher).read_bytes()).hexdigest()
     except ModelError:
         digest = None
+    key = {"faces_sha256": hashlib.sha256(faces.tobytes()).hexdigest(), "views": views, "seed": seed}
     if path.is_file():
         with np.load(path) as saved:
-            if len(saved["probs"]) == len(faces) and (digest is None or str(saved["teacher_sha256"]) == digest):
-                return saved["probs"]
+            if (all(k in saved and saved[k].item() == v for k, v in key.items())
+                    and (digest is None or saved["teacher_sha256"].item() == digest)):
+                return (saved["faces"] if views > 1 else faces[None]), saved["probs"]
     if digest is None:
         raise SystemExit(f"no teacher at {teacher}, and {path} holds no probabilities of it for these faces")
-    print(f"the teacher {teacher} reads {len(faces):,} training faces…", file=sys.stderr, flush=True)
-    probs = teacher_probabilities(teacher, faces)
-    write_atomically(path, lambda tmp: np.savez(tmp, teacher=teacher, teacher_sha256=digest, probs=probs))
-    return probs
+    seen = augmented_views(faces, views, seed)
+    probs = []
+    for i, view in enumerate(seen):
+        started = time.time()
+        print(f"the teacher {teacher} reads view {i + 1} of {views} of the {len(faces):,} training faces…",
+              file=sys.stderr, flush=True)
+        probs.append(teacher_probabilities(teacher, view))
+        print(f"  {time.time() - started:.0f} s", file=sys.stderr, flush=True)
+    probs = np.stack(probs)
+    kept = {"faces": seen} if views > 1 else {}  # one view is the faces themselves: no need to keep them
+    write_atomically(path, lambda tmp: np.savez(tmp, teacher=teacher, teacher_sha256=digest, probs=probs,
+                                                **key, **kept))
+    return seen, probs
 
 
-def with_augmentation(network: keras.Model, seed: int, erasing: bool) -> keras.Model:
-    """The network behind the random augmentation layers: what trains (the layers act only in training)."""
+class ViewBatches(keras.utils.PyDataset):
+    """Batches of an epoch: every training face once, in random order, as one of its views picked at random,
+    with that view's targets. The draw depends on the seed and the epoch only, so a resumed run draws what an
+    uninterrupted one would have."""
+
+    def __init__(self, views: np.ndarray, targets: np.ndarray, batch_size: int, seed: int, epoch: int = 0,
+                 steps: int | None = None):
+        super().__init__()
+        self.views, self.targets, self.batch_size, self.seed, self.epoch = views, targets, batch_size, seed, epoch
+        whole = max(1, views.shape[1] // batch_size)
+        self.steps = min(steps or whole, whole)
+        self._draw()
+
+    def _draw(self):
+        rng = np.random.default_rng([self.seed, self.epoch])
+        faces = self.views.shape[1]
+        self.order, self.view = rng.permutation(faces), rng.integers(self.views.shape[0], size=faces)
+
+    def __len__(self):
+        return self.steps
+
+    def __getitem__(self, index):
+        faces = self.order[index * self.batch_size:(index + 1) * self.batch_size]
+        view = self.view[faces]
+        return self.views[view, faces][..., None].astype(np.float32), self.targets[view, faces]
+
+    def on_epoch_end(self):
+        self.epoch += 1
+        self._draw()
+
+
+def with_augmentation(network: keras.Model, seed: int, erasing: bool, flip_only: bool = False) -> keras.Model:
+    """The network behind the random augmentation layers: what trains (the layers act only in training).
+    ``flip_only`` for faces that come already augmented (teacher views): a mirror keeps the teacher's target."""
     pixels = keras.Input(network.input_shape[1:], name="pixels")
-    return keras.Model(pixels, network(augmentation(seed, erasing)(pixels)), name="trainer")
+    return keras.Model(pixels, network(augmentation(seed, erasing, flip_only)(pixels)), name="trainer")
 
 
 # ---------------------------------------------------------------- strategy
@@ -186,7 +238,7 @@ def compile_new_model(args, steps_per_epoch: int) -> keras.Model:
     start = network(args)
     if args.init_weights:
         load_weights(start, Path(args.init_weights))
-    model = with_augmentation(start, args.seed, args.erasing)
+    model = with_augmentation(start, args.seed, args.erasing, flip_only=args.teacher_views > 1)
     total = max(1, args.epochs * steps_per_epoch)
     warmup = min(int(args.warmup_epochs * steps_per_epoch), total - 1)
     schedule = keras.optimizers.schedules.CosineDecay(
@@ -328,10 +380,11 @@ def train(args, out: Path, data, state: dict | None, strategy) -> None:
     replicas = strategy.num_replicas_in_sync if strategy is not None else 1
     print(f"training on {replicas} replica(s) with the {keras.backend.backend()} backend, {why}", file=sys.stderr)
     keras.mixed_precision.set_global_policy(precision)
-    x_train, targets, x_val, y_val = training_arrays(data, out, args.teacher, args.teacher_weight)
-    steps = max(1, len(x_train) // args.batch_size)
-    if args.steps_per_epoch:
-        steps = min(steps, args.steps_per_epoch)
+    views, targets, x_val, y_val = training_arrays(data, out, args.teacher, args.teacher_weight, args.teacher_views,
+                                                   args.seed)
+    batches = ViewBatches(views, targets, args.batch_size, args.seed, steps=args.steps_per_epoch,
+                          epoch=state["epochs_done"] if state else 0)
+    steps = len(batches)
     if step is None and not gpus:
         step = step_seconds(precision, lambda: with_augmentation(network(args), args.seed, args.erasing),
                             args.batch_size, steps=3)
@@ -371,9 +424,8 @@ def train(args, out: Path, data, state: dict | None, strategy) -> None:
         keras.callbacks.CSVLogger(out / "history.csv", append=state["epochs_done"] > 0),
         SaveProgress(out, state, args.epochs, None if args.max_minutes is None else 60 * args.max_minutes),
     ]
-    model.fit(x_train, targets, batch_size=args.batch_size, shuffle=True, validation_data=(x_val, y_val),
-              validation_batch_size=512, epochs=args.epochs, initial_epoch=state["epochs_done"],
-              steps_per_epoch=args.steps_per_epoch and steps, callbacks=callbacks, verbose=args.verbose)
+    model.fit(batches, validation_data=(x_val, y_val), validation_batch_size=512, epochs=args.epochs,
+              initial_epoch=state["epochs_done"], callbacks=callbacks, verbose=args.verbose)
 
 
 if __name__ == "__main__":
