@@ -239,14 +239,19 @@ Built with `python -m fer_core.training.ensemble --data PATH/fer2013.npz --membe
     t = m.get("training") or {}
     optimizer = ("SGD with Nesterov momentum 0.9" if t.get("optimizer") == "sgd" else "AdamW")
     erasing = t.get("erasing", "optimizer" not in t)  # fer_cnn, trained before the option, used erasing
+    changes = (f"rotation up to about 15 degrees, zoom and shift up to 15% and 10%, contrast"
+               f"{', random erasing' if erasing else ''}")
+    augmentation = (f"Augmentation by Keras layers in the training graph: horizontal flip,\n{changes}."
+                    if t.get("teacher_views", 1) == 1 else
+                    f"Augmentation: the teacher's views (below) were made once by Keras layers ({changes});\n"
+                    "the training graph mirrors each view at random.")
     return f"""## Architecture and recipe
 A VGG-style CNN: four stages of two 3x3 convolutions with batch norm and ReLU (width {t.get('width', '?')}
 doubling each stage), max pooling and spatial dropout ({t.get('spatial_dropout', 0.1)}) after each stage, one dense layer of
 {8 * t.get('width', 0)} units, softmax. {m.get('parameters') or 0:,} parameters. {optimizer} (peak learning rate
 {t.get('lr', '?')}, weight decay {t.get('weight_decay', '?')}), cosine decay after {t.get('warmup_epochs', '?')} warm-up
 epochs, label smoothing {t.get('label_smoothing', '?')}, batch {t.get('batch_size', '?')}, {t.get('precision', '?')}
-precision, seed {t.get('seed', '?')}. Augmentation by Keras layers in the training graph: horizontal flip,
-rotation up to about 15 degrees, zoom and shift up to 15% and 10%, contrast{', random erasing' if erasing else ''}.
+precision, seed {t.get('seed', '?')}. {augmentation}
 The epoch with the best
 PublicTest accuracy is kept. Trained for {t.get('epochs', '?')} epochs in {t.get('seconds', 0) / 3600:.1f} h (see the runs below).
 {_init_sentence(t)}{_teacher_sentence(t)}"""
