@@ -12,7 +12,7 @@ from fer_core.limits import MAX_FACES_PER_IMAGE
 from support import astronaut, encode
 
 MODES = ["1", "L", "LA", "P", "RGB", "RGBA", "CMYK", "I", "I;16", "F", "YCbCr"]
-FORMATS = {"PNG": ["1", "L", "LA", "P", "RGB", "RGBA", "I", "I;16"], "JPEG": ["L", "RGB", "CMYK"],
+FORMATS = {"PNG": ["1", "L", "LA", "P", "RGB", "RGBA", "I;16"], "JPEG": ["L", "RGB", "CMYK"],
            "WEBP": ["RGB", "RGBA"], "BMP": ["1", "L", "P", "RGB"], "GIF": ["L", "P"], "TIFF": MODES}
 
 
