@@ -185,11 +185,12 @@ class ViewBatches(keras.utils.PyDataset):
         self._draw()
 
 
-def with_augmentation(network: keras.Model, seed: int, erasing: bool, flip_only: bool = False) -> keras.Model:
-    """The network behind the random augmentation layers: what trains (the layers act only in training).
-    ``flip_only`` for faces that come already augmented (teacher views): a mirror keeps the teacher's target."""
+def with_augmentation(network: keras.Model, args) -> keras.Model:
+    """The network behind the run's random augmentation layers: what trains (the layers act only in training).
+    Faces that come already augmented (teacher views) are only mirrored: a mirror keeps the teacher's target."""
     pixels = keras.Input(network.input_shape[1:], name="pixels")
-    return keras.Model(pixels, network(augmentation(seed, erasing, flip_only)(pixels)), name="trainer")
+    changes = augmentation(args.seed, args.erasing, flip_only=args.teacher_views > 1)
+    return keras.Model(pixels, network(changes(pixels)), name="trainer")
 
 
 # ---------------------------------------------------------------- strategy
@@ -238,7 +239,7 @@ def compile_new_model(args, steps_per_epoch: int) -> keras.Model:
     start = network(args)
     if args.init_weights:
         load_weights(start, Path(args.init_weights))
-    model = with_augmentation(start, args.seed, args.erasing, flip_only=args.teacher_views > 1)
+    model = with_augmentation(start, args)
     total = max(1, args.epochs * steps_per_epoch)
     warmup = min(int(args.warmup_epochs * steps_per_epoch), total - 1)
     schedule = keras.optimizers.schedules.CosineDecay(
@@ -386,8 +387,7 @@ def train(args, out: Path, data, state: dict | None, strategy) -> None:
                           epoch=state["epochs_done"] if state else 0)
     steps = len(batches)
     if step is None and not gpus:
-        step = step_seconds(precision, lambda: with_augmentation(network(args), args.seed, args.erasing),
-                            args.batch_size, steps=3)
+        step = step_seconds(precision, lambda: with_augmentation(network(args), args), args.batch_size, steps=3)
 
     if state is not None:
         trim_history(out / "history.csv", state["epochs_done"])
