@@ -111,6 +111,32 @@ def test_the_teacher_reads_augmented_views_and_the_run_keeps_them(tiny_model, tm
     assert not np.array_equal(augmented_views(faces, 3, seed=6)[1], views[1])
 
 
+def test_a_run_with_more_views_has_the_teacher_read_only_the_new_ones(tiny_model, tmp_path, monkeypatch):
+    from fer_core.training import train
+
+    faces = lfw_faces(12)
+    kept = tmp_path / "teacher_probs.npz"
+    two_views, two_probs = cached_teacher_targets(kept, str(tiny_model), faces, views=2, seed=5)
+    read = []
+    monkeypatch.setattr(train, "teacher_probabilities", lambda teacher, view: read.append(view) or
+                        teacher_probabilities(teacher, view))
+    views, probs = cached_teacher_targets(kept, str(tiny_model), faces, views=3, seed=5)
+    assert len(read) == 1
+    np.testing.assert_array_equal(read[0], views[2])
+    np.testing.assert_array_equal(views[:2], two_views)
+    np.testing.assert_array_equal(probs[:2], two_probs)
+    np.testing.assert_allclose(probs[2], EmotionClassifier(tiny_model).predict(views[2]), atol=1e-5)
+    # Fewer views than the run holds are its first ones, and need no teacher.
+    fewer = cached_teacher_targets(kept, str(tmp_path / "absent"), faces, views=2, seed=5)
+    np.testing.assert_array_equal(fewer[0], two_views)
+    np.testing.assert_array_equal(fewer[1], two_probs)
+    # Views that the seed no longer draws are not mixed with new ones.
+    with np.load(kept) as saved:
+        np.savez(kept, **{**saved, "faces": saved["faces"][:, ::-1]})
+    with pytest.raises(SystemExit, match="no longer draws"):
+        cached_teacher_targets(kept, str(tiny_model), faces, views=4, seed=5)
+
+
 def test_each_epoch_shows_every_face_once_as_one_of_its_views_with_that_views_targets():
     faces, count = 50, 4
     # View v of face i is filled with the value 4i + v, and its target says v: a batch shows which view it took.

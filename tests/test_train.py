@@ -14,7 +14,7 @@ import pytest
 from fer_core.classifier import MODELS_DIR, EmotionClassifier, shipped_model_names
 from fer_core.training.data import find_default_data, load_fer2013
 from fer_core.training.evaluate import TEST_SPLIT, predict_all
-from support import REPO, free_port, run_module, start_module, tiny_fer2013
+from support import REPO, free_port, lfw_faces, run_module, start_module, tiny_fer2013
 from test_data import write_csv, write_folders
 
 pytestmark = pytest.mark.slow
@@ -40,6 +40,19 @@ def test_training_writes_every_artifact(tiny_model):
     assert metrics["training"]["epochs"] == 1 and metrics["parameters"] > 1000
     counts = json.loads((tiny_model / "class_counts.json").read_text())
     assert counts[TEST_SPLIT]["fear"] == 6
+
+
+def test_the_served_file_keeps_every_kernel_in_float16_and_answers_as_the_network_does(tiny_model):
+    import keras
+    from ai_edge_litert.interpreter import Interpreter
+
+    network = keras.models.load_model(tiny_model / "model.keras", compile=False)
+    kernels = sum(int(np.prod(v.shape)) for v in network.weights if "kernel" in v.name)
+    tensors = Interpreter(model_path=str(tiny_model / "model.tflite")).get_tensor_details()
+    assert sum(int(np.prod(t["shape"])) for t in tensors if t["dtype"] == np.float16) >= kernels
+    faces = lfw_faces(24)
+    served = EmotionClassifier(tiny_model).predict(faces)
+    np.testing.assert_allclose(served, network.predict(faces[..., None].astype(np.float32), verbose=0), atol=3e-3)
 
 
 @pytest.mark.parametrize("form", ["csv", "folders"])

@@ -16,7 +16,9 @@ shifted, contrast changed), made once with the training augmentation. Each epoch
 as one of its K views, picked at random and mirrored at random, with the teacher's probabilities for *that*
 view: the targets stay consistent with what the student sees (a fixed target for an augmented face is not),
 which is what keeps a student from over-fitting on a long distillation (Beyer et al. 2022, "a good teacher is
-patient and consistent"). The teacher's time grows K-fold; it runs once per run.
+patient and consistent"). The teacher's time grows K-fold; it runs once per run, and a run that
+starts with a copy of an earlier run's ``teacher_probs.npz`` (same seed) has it read only the views that
+one lacks.
 """
 from __future__ import annotations
 

@@ -27,12 +27,19 @@ def as_float32(model: keras.Model) -> keras.Model:
 
 
 def export_model(model: keras.Model, tflite_path: str | os.PathLike) -> Path:
-    """A float32 Keras model (a network or a whole ensemble) -> the LiteRT file the engine serves."""
+    """A float32 Keras model (a network or a whole ensemble) -> the LiteRT file the engine serves.
+
+    The file keeps its weights in float16: half the bytes, which matters because every model a clone has ever
+    shipped stays in its history. LiteRT widens them to float32 once, as it loads, so a face costs the same
+    time and its probabilities move by less than 0.003 (measured on PublicTest with Fast)."""
     tflite_path = Path(tflite_path)
     with tempfile.TemporaryDirectory() as saved_model:
         # The SavedModel route keeps a dynamic batch size and freezes every weight.
         model.export(saved_model, format="tf_saved_model", verbose=False)
-        tflite_path.write_bytes(tf.lite.TFLiteConverter.from_saved_model(saved_model).convert())
+        converter = tf.lite.TFLiteConverter.from_saved_model(saved_model)
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+        converter.target_spec.supported_types = [tf.float16]
+        tflite_path.write_bytes(converter.convert())
     return tflite_path
 
 

@@ -123,34 +123,43 @@ def training_arrays(data, out: Path, teacher: str | None = None, teacher_weight:
 def cached_teacher_targets(path: Path, teacher: str, faces: np.ndarray, views: int = 1, seed: int = 0):
     """The faces in ``views`` views (see fer_core.training.distill.augmented_views) and the teacher's
     probabilities for each, uint8 (views, N, 48, 48) and float32 (views, N, 7). They come from ``path`` when it
-    holds them for these faces, views and seed and for this very teacher file (by SHA-256); a machine without
-    the teacher (a GPU machine that got only the run) uses what ``path`` holds."""
+    holds them for these faces and seed and for this very teacher file (by SHA-256); a machine without the
+    teacher (a GPU machine that got only the run) uses what ``path`` holds. A seed draws the same first views
+    whatever their number, so a run with more views than ``path`` holds has the teacher read only the new ones."""
     from fer_core.classifier import ModelError, resolve_model_file
 
     try:
         digest = hashlib.sha256(resolve_model_file(teacher).read_bytes()).hexdigest()
     except ModelError:
         digest = None
-    key = {"faces_sha256": hashlib.sha256(faces.tobytes()).hexdigest(), "views": views, "seed": seed}
+    key = {"faces_sha256": hashlib.sha256(faces.tobytes()).hexdigest(), "seed": seed}
+    kept_views, kept_probs = np.zeros((0, *faces.shape), np.uint8), np.zeros((0, len(faces), len(EMOTIONS)))
     if path.is_file():
         with np.load(path) as saved:
             if (all(k in saved and saved[k].item() == v for k, v in key.items())
                     and (digest is None or saved["teacher_sha256"].item() == digest)):
-                return (saved["faces"] if views > 1 else faces[None]), saved["probs"]
+                kept_probs = saved["probs"]
+                kept_views = saved["faces"] if len(kept_probs) > 1 else faces[None]
+    if len(kept_probs) >= views:
+        return kept_views[:views], kept_probs[:views]
     if digest is None:
-        raise SystemExit(f"no teacher at {teacher}, and {path} holds no probabilities of it for these faces")
+        raise SystemExit(f"no teacher at {teacher}, and {path} holds no probabilities of it for these faces "
+                         f"in {views} views")
     seen = augmented_views(faces, views, seed)
-    probs = []
-    for i, view in enumerate(seen):
+    if not np.array_equal(seen[:len(kept_views)], kept_views):
+        raise SystemExit(f"{path} holds views that seed {seed} no longer draws (has the augmentation changed?); "
+                         "remove it, and the teacher reads every view again")
+    probs = list(kept_probs)
+    for i in range(len(kept_probs), views):
         started = time.time()
         print(f"the teacher {teacher} reads view {i + 1} of {views} of the {len(faces):,} training faces…",
               file=sys.stderr, flush=True)
-        probs.append(teacher_probabilities(teacher, view))
+        probs.append(teacher_probabilities(teacher, seen[i]))
         print(f"  {time.time() - started:.0f} s", file=sys.stderr, flush=True)
-    probs = np.stack(probs)
+    probs = np.stack(probs).astype(np.float32)
     kept = {"faces": seen} if views > 1 else {}  # one view is the faces themselves: no need to keep them
     write_atomically(path, lambda tmp: np.savez(tmp, teacher=teacher, teacher_sha256=digest, probs=probs,
-                                                **key, **kept))
+                                                views=views, **key, **kept))
     return seen, probs
 
 
