@@ -8,6 +8,7 @@ import pytest
 from fer_core.classifier import EmotionClassifier
 from fer_core.training.calibrate import soften
 from fer_core.training.distill import augmented_views, blend_targets, teacher_probabilities
+from fer_core.training.evaluate import _teacher_sentence
 from fer_core.training.train import ViewBatches, cached_teacher_targets
 from support import lfw_faces, run_module, tiny_fer2013
 
@@ -25,6 +26,10 @@ def test_targets_blend_the_label_with_the_teacher(tiny_model):
     np.testing.assert_array_equal(blend_targets(labels, teacher, 0.0), np.eye(7)[labels])
     with pytest.raises(ValueError, match="weight"):
         blend_targets(labels, teacher, 1.5)
+    # The card says what the targets were: a blend, or the teacher alone.
+    sentence = {w: _teacher_sentence({"teacher": "models/accurate", "teacher_weight": w}) for w in (0.7, 1.0)}
+    assert "0.3 x its label plus 0.7 x the teacher's" in sentence[0.7]
+    assert "the teacher's calibrated probabilities (its label is not used)" in sentence[1.0]
 
 
 def test_distillation_runs_an_epoch_and_exports_a_calibrated_student(tiny_model, tiny_npz, tmp_path):

@@ -279,8 +279,10 @@ def _teacher_sentence(t: dict) -> str:
     views = (f" The teacher read each face and {count - 1} augmented copies of it; each epoch the student saw every "
              "face as one of those views, picked and mirrored at random, with the teacher's probabilities for that "
              "view.") if count > 1 else ""
-    return (f"Distilled from `{t['teacher']}`{which}: each training face's target is {1 - t['teacher_weight']:.2g} x "
-            f"its label plus {t['teacher_weight']:.2g} x the teacher's calibrated probabilities.{views}\n")
+    weight = t["teacher_weight"]
+    target = ("the teacher's calibrated probabilities (its label is not used)" if weight == 1 else
+              f"{1 - weight:.2g} x its label plus {weight:.2g} x the teacher's calibrated probabilities")
+    return f"Distilled from `{t['teacher']}`{which}: each training face's target is {target}.{views}\n"
 
 
 def _calibration_section(m: dict) -> str:
