@@ -159,7 +159,7 @@ def cached_teacher_targets(path: Path, teacher: str, faces: np.ndarray, views: i
     probs = np.stack(probs).astype(np.float32)
     kept = {"faces": seen} if views > 1 else {}  # one view is the faces themselves: no need to keep them
     write_atomically(path, lambda tmp: np.savez(tmp, teacher=teacher, teacher_sha256=digest, probs=probs,
-                                                views=views, **key, **kept))
+                                                **key, **kept))
     return seen, probs
 
 
