@@ -33,10 +33,10 @@ def test_targets_blend_the_label_with_the_teacher(tiny_model):
 
 
 def test_distillation_runs_an_epoch_and_exports_a_calibrated_student(tiny_model, tiny_npz, tmp_path):
-    # The student starts from the teacher's own weights, as a student distilled again from a better teacher does.
+    # The student starts from the teacher's own weights, widened, as a student grown from an earlier one does.
     student = tmp_path / "fast"
     result = run_module("fer_core.training.distill", "--data", tiny_npz, "--teacher", tiny_model, "--out", student,
-                        "--epochs", "1", "--width", "4", "--batch-size", "16", "--verbose", "0",
+                        "--epochs", "1", "--width", "6", "--batch-size", "16", "--verbose", "0",
                         "--precision", "float32", "--init-weights", tiny_model / "best.weights.npz",
                         "--teacher-views", "3")
     assert result.returncode == 0, result.stderr[-3000:]
@@ -56,7 +56,7 @@ def test_distillation_runs_an_epoch_and_exports_a_calibrated_student(tiny_model,
                                    f"started from run {tiny_model.name}")
     card = (student / "model.md").read_text()
     assert f"started from the best weights of run `{tiny_model.name}`" in card and "its own row below" in card
-    assert "each face and 2 augmented copies of it" in card
+    assert "each face and 2 augmented copies of it" in card and "Those were width 4, widened to 6" in card
     calibration = metrics["calibration"]
     assert calibration["fitted_on"] == "PublicTest" and 0.25 <= calibration["temperature"] <= 8
 

@@ -100,9 +100,32 @@ def test_a_run_can_start_from_an_earlier_runs_weights(tiny_model, tiny_npz, tmp_
     state = json.loads((tmp_path / "warm" / "train_state.json").read_text())
     assert state["init_sha256"] == hashlib.sha256(init.read_bytes()).hexdigest()
 
-    wrong = run_module("fer_core.training.train", *args, "--width", "8", "--out", tmp_path / "wide",
-                       "--init-weights", init)
-    assert wrong.returncode != 0 and "weights of another network" in wrong.stderr
+    # A wider network starts from them too: the old channels keep them, and the new ones feed no old channel.
+    wide = run_module("fer_core.training.train", *args, "--width", "8", "--out", tmp_path / "wide",
+                      "--init-weights", init)
+    assert wide.returncode == 0 and "width 4 widened to 8" in wide.stderr, wide.stderr[-3000:]
+    for grown, old in zip(kernels(tmp_path / "wide" / "best.weights.npz"), started):
+        inputs, outputs = old.shape[2:]
+        np.testing.assert_array_equal(grown[:, :, :inputs, :outputs], old)
+        assert not grown[:, :, inputs:, :outputs].any() and grown[..., outputs:].any()
+    narrower = run_module("fer_core.training.train", *args, "--width", "2", "--out", tmp_path / "narrow",
+                          "--init-weights", init)
+    assert narrower.returncode != 0 and "weights of another network" in narrower.stderr
+
+
+def test_a_widened_network_answers_as_the_narrow_one_did():
+    from fer_core.training.networks import build_cnn, widen
+
+    narrow = build_cnn(width=4)
+    rng = np.random.default_rng(0)  # batch norm's statistics away from 0 and 1, so that they must be carried too
+    narrow.set_weights([rng.uniform(0.5, 1.5, w.shape) if "variance" in w.path
+                        else w.numpy() + rng.normal(0, 0.1, w.shape) for w in narrow.weights])
+    faces = lfw_faces(24)[..., None].astype(np.float32)
+    before = narrow.predict(faces, verbose=0)
+    wide = widen(narrow, build_cnn(width=8))
+    np.testing.assert_allclose(wide.predict(faces, verbose=0), before, atol=1e-5)
+    assert wide.count_params() > 3 * narrow.count_params()
+    assert not np.allclose(build_cnn(width=8).predict(faces, verbose=0), before, atol=1e-3)
 
 
 def test_resume_after_a_kill_mid_epoch(tmp_path):

@@ -6,6 +6,7 @@ Contract of every saved model: raw 48x48 grayscale pixels, 0-255, float32, shape
 from __future__ import annotations
 
 import keras
+import numpy as np
 from keras import layers
 
 from fer_core.labels import EMOTIONS, FACE_SIZE
@@ -77,3 +78,40 @@ def build_cnn(width: int = 32, dropout: float = 0.4, spatial_dropout: float = 0.
     # float32 softmax keeps probabilities exact under mixed precision.
     outputs = layers.Activation("softmax", dtype="float32", name="probs")(x)
     return keras.Model(inputs, outputs, name=f"fer_cnn_w{width}")
+
+
+def widen(narrow: keras.Model, wide: keras.Model) -> keras.Model:
+    """``wide`` (a :func:`build_cnn` of a larger width) set to compute exactly what ``narrow`` computes.
+
+    Each layer keeps ``narrow``'s weights in its first channels. The new channels keep ``wide``'s random
+    weights, but their connections into the old channels are zero, so they change no output until training
+    grows them (Net2Net's aim, Chen et al. 2016, reached by zeros rather than copies). A student can then
+    grow wider without losing what an earlier run taught it."""
+    for layer in wide.layers:
+        if not layer.weights:
+            continue
+        old_weights = narrow.get_layer(layer.name).get_weights()
+        if layer.name == "fc":  # its inputs are the last stage's positions x channels, flattened
+            positions = int(np.prod(narrow.get_layer("flatten").input.shape[1:3]))
+            layer.set_weights([_embedded_dense(new, old, positions)
+                               for new, old in zip(layer.get_weights(), old_weights)])
+        else:
+            layer.set_weights([_embedded(new, old) for new, old in zip(layer.get_weights(), old_weights)])
+    return wide
+
+
+def _embedded(new: np.ndarray, old: np.ndarray) -> np.ndarray:
+    """``old`` in the leading corner of ``new``. For a kernel (..., inputs, outputs), the new inputs' weights
+    into the old outputs are zero; vectors (batch norm, biases) keep ``new``'s values past ``old``'s length."""
+    out = new.copy()
+    if out.ndim >= 2:
+        out[..., : old.shape[-1]] = 0.0
+    out[tuple(slice(0, n) for n in old.shape)] = old
+    return out
+
+
+def _embedded_dense(new: np.ndarray, old: np.ndarray, positions: int) -> np.ndarray:
+    if new.ndim == 1:
+        return _embedded(new, old)
+    split = lambda kernel: kernel.reshape(positions, -1, kernel.shape[-1])  # noqa: E731
+    return _embedded(split(new), split(old)).reshape(new.shape)

@@ -36,7 +36,7 @@ from fer_core.labels import EMOTIONS  # noqa: E402
 from fer_core.training.data import load_fer2013  # noqa: E402
 from fer_core.training.distill import (DEFAULT_TEACHER_WEIGHT, augmented_views, blend_targets,  # noqa: E402
                                       teacher_probabilities)
-from fer_core.training.networks import allow_xla, augmentation, build_cnn  # noqa: E402
+from fer_core.training.networks import allow_xla, augmentation, build_cnn, widen  # noqa: E402
 from fer_core.training.precision import PRECISIONS, choose_precision, cpu_model, gpu_names, step_seconds  # noqa: E402
 
 CHECKPOINT = "checkpoint.keras"  # last epoch, weights and optimizer slots: what --resume continues
@@ -232,15 +232,24 @@ def network(args) -> keras.Model:
 
 
 def load_weights(model: keras.Model, path: Path) -> keras.Model:
-    """``model`` with the weights a run saved in ``path`` (a best.weights.npz)."""
+    """``model`` with the weights a run saved in ``path`` (a best.weights.npz): the same network, or a
+    narrower one of the same layers, widened so that it still computes what it did (see ``widen``)."""
     with np.load(path) as saved:
         weights = [saved[f"arr_{i}"] for i in range(len(saved.files))]
     shapes, expected = [w.shape for w in weights], [tuple(w.shape) for w in model.weights]
-    if shapes != expected:
+    if shapes == expected:
+        model.set_weights(weights)
+        return model
+    width, saved_width = model.get_layer("conv0_0").filters, weights[0].shape[-1]  # the first stage's filters
+    narrow = build_cnn(width=saved_width) if saved_width < width else None
+    if narrow is None or shapes != [tuple(w.shape) for w in narrow.weights]:
         raise SystemExit(f"{path} holds weights of another network than this one (width, layers); "
-                         f"its shapes begin {shapes[:2]}, these {expected[:2]}")
-    model.set_weights(weights)
-    return model
+                         f"its shapes begin {shapes[:2]}, these {expected[:2]}. A run can start only from "
+                         "the same network or a narrower one of the same layers.")
+    narrow.set_weights(weights)
+    print(f"{path}: width {saved_width} widened to {width}; the new channels start with no effect on the "
+          "output", file=sys.stderr)
+    return widen(narrow, model)
 
 
 def compile_new_model(args, steps_per_epoch: int) -> keras.Model:
