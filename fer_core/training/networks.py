@@ -90,28 +90,22 @@ def widen(narrow: keras.Model, wide: keras.Model) -> keras.Model:
     for layer in wide.layers:
         if not layer.weights:
             continue
+        # fc's inputs are the last stage's feature map flattened: a group of channels for each position
+        positions = int(np.prod(narrow.get_layer("flatten").input.shape[1:3])) if layer.name == "fc" else 1
         old_weights = narrow.get_layer(layer.name).get_weights()
-        if layer.name == "fc":  # its inputs are the last stage's positions x channels, flattened
-            positions = int(np.prod(narrow.get_layer("flatten").input.shape[1:3]))
-            layer.set_weights([_embedded_dense(new, old, positions)
-                               for new, old in zip(layer.get_weights(), old_weights)])
-        else:
-            layer.set_weights([_embedded(new, old) for new, old in zip(layer.get_weights(), old_weights)])
+        layer.set_weights([_embedded(new, old, positions) for new, old in zip(layer.get_weights(), old_weights)])
     return wide
 
 
-def _embedded(new: np.ndarray, old: np.ndarray) -> np.ndarray:
+def _embedded(new: np.ndarray, old: np.ndarray, positions: int = 1) -> np.ndarray:
     """``old`` in the leading corner of ``new``. For a kernel (..., inputs, outputs), the new inputs' weights
-    into the old outputs are zero; vectors (batch norm, biases) keep ``new``'s values past ``old``'s length."""
+    into the old outputs are zero; vectors (batch norm, biases) keep ``new``'s values past ``old``'s length.
+    A dense kernel's inputs are taken as ``positions`` groups of channels, each widened alike."""
+    shape = new.shape
+    if new.ndim == 2:
+        new, old = (kernel.reshape(positions, -1, kernel.shape[-1]) for kernel in (new, old))
     out = new.copy()
     if out.ndim >= 2:
         out[..., : old.shape[-1]] = 0.0
     out[tuple(slice(0, n) for n in old.shape)] = old
-    return out
-
-
-def _embedded_dense(new: np.ndarray, old: np.ndarray, positions: int) -> np.ndarray:
-    if new.ndim == 1:
-        return _embedded(new, old)
-    split = lambda kernel: kernel.reshape(positions, -1, kernel.shape[-1])  # noqa: E731
-    return _embedded(split(new), split(old)).reshape(new.shape)
+    return out.reshape(shape)
