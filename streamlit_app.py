@@ -1,7 +1,7 @@
 """Facial emotion recognition: `streamlit run streamlit_app.py`."""
 import streamlit as st
 
-from ui.engine import sidebar_settings
+from ui.settings import sidebar_settings
 from ui.navigation import mark_entrypoint
 
 st.set_page_config(page_title="Emotion reader", page_icon=":material/mood:", layout="wide")

@@ -7,11 +7,12 @@
 It never imports Streamlit, and never TensorFlow outside training and evaluation.
 """
 from fer_core.annotate import annotate
-from fer_core.classifier import ModelError
-from fer_core.engine import Engine, FaceResult
+from fer_core.engine import Engine
 from fer_core.faces import DetectorError
 from fer_core.imageio import ImageError, read_image
 from fer_core.labels import EMOTIONS
+from fer_core.models import ModelError
+from fer_core.results import FaceResult
 
 __all__ = ["EMOTIONS", "DetectorError", "Engine", "FaceResult", "ImageError", "ModelError", "annotate",
            "read_image"]

@@ -4,7 +4,7 @@
     python -m fer_core video IN [--out annotated.mp4] [--csv faces.csv | --json faces.json] [--every SECONDS]
 
 ``predict`` prints one record per face. A missing file or a non-image gets a one-line error on stderr and the
-exit status 1; the other images are still processed. ``video`` writes one record per face per analysed frame,
+exit status 1; the other images are still processed. ``video`` writes one record per face per analyzed frame,
 with its time and the face's id, and shows its progress on stderr; a bad file gets a one-line error and the
 exit status 1.
 """
@@ -15,10 +15,10 @@ import json
 import sys
 from pathlib import Path
 
-from fer_core.classifier import ModelError
 from fer_core.engine import Engine
 from fer_core.faces import DetectorError
 from fer_core.imageio import ImageError
+from fer_core.models import ModelError
 from fer_core.report import VIDEO_FIELDS, face_records, to_csv, video_records
 
 
@@ -34,9 +34,9 @@ def main(argv=None) -> int:
     video.add_argument("input")
     video.add_argument("--out", help="write the annotated video here (.mp4 with H.264, else .webm)")
     video_form = video.add_mutually_exclusive_group()
-    video_form.add_argument("--csv", help="write one row per face per analysed frame here")
+    video_form.add_argument("--csv", help="write one row per face per analyzed frame here")
     video_form.add_argument("--json", help="write the same records as a JSON list here")
-    video.add_argument("--every", type=float, default=None, help="seconds between analysed frames (default: all)")
+    video.add_argument("--every", type=float, default=None, help="seconds between analyzed frames (default: all)")
     for command in (predict, video):
         command.add_argument("--model", help="accurate, fast, a model folder or a .tflite (default: the one named in "
                                               "models/DEFAULT)")
@@ -75,26 +75,28 @@ def main(argv=None) -> int:
 
 
 def run_video(engine: Engine, args) -> int:
-    from fer_core.video import AnnotatedWriter, VideoError, video_info
+    from fer_core.video import AnnotatedWriter, VideoClip, VideoError
 
     try:
-        info = video_info(args.input)
-        writer = AnnotatedWriter(args.out, info.fps) if args.out else None
-        records, shown = [], -1
-        try:
-            for time_s, frame, faces in engine.analyze_video(args.input, args.every, args.min_score, writer):
-                records += video_records(time_s, frame, faces)
-                done = min(100, int(100 * time_s / info.duration)) if info.duration else 0
-                if done // 10 > shown:
-                    shown = done // 10
-                    print(f"analysing {args.input}: {done}% ({time_s:.1f} of {info.duration:.1f} s)", file=sys.stderr)
-        finally:
-            if writer:
-                writer.close()
+        with VideoClip(args.input) as clip:
+            info = clip.info
+            writer = AnnotatedWriter(args.out, info.fps) if args.out else None
+            records, shown = [], -1
+            try:
+                for time_s, frame, faces in clip.analyze(engine, args.every, args.min_score, writer):
+                    records += video_records(time_s, frame, faces)
+                    done = min(100, int(100 * time_s / info.duration)) if info.duration else 0
+                    if done // 10 > shown:
+                        shown = done // 10
+                        print(f"analyzing {args.input}: {done}% ({time_s:.1f} of {info.duration:.1f} s)",
+                              file=sys.stderr)
+            finally:
+                if writer:
+                    writer.close()
     except VideoError as err:
         print(f"error: {args.input}: {err}", file=sys.stderr)
         return 1
-    print(f"analysing {args.input}: 100%, {len(records)} face records"
+    print(f"analyzing {args.input}: 100%, {len(records)} face records"
           + (f"; annotated video in {args.out}" if args.out else ""), file=sys.stderr)
     if args.csv:
         Path(args.csv).write_text(to_csv(records, VIDEO_FIELDS))

@@ -4,9 +4,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from fer_core.engine import rescale
 from fer_core.imageio import Photo
 from fer_core.labels import EMOTIONS
+from fer_core.results import rescale
 
 # One colour per class (RGB), chosen to stay distinct for common colour-vision deficiencies.
 EMOTION_COLORS: dict[str, tuple[int, int, int]] = {

@@ -8,29 +8,28 @@ time in interleaved rounds, beside its PrivateTest accuracy. Then, for ``--model
 per-face classification latency (batch 1 and 8) and the time of a "why?" map, then end-to-end latency and FPS for a
 640x480 frame with one face and with six faces, for each detector; then a 49-megapixel JPEG decoded at
 analysis size against the same photo decoded in full (time and peak memory); then video files (640x480 and
-1920x1080 at 30 fps, one face, analysed 10 times a second with the annotated copy written) against a naive
+1920x1080 at 30 fps, one face, analyzed 10 times a second with the annotated copy written) against a naive
 pass (every frame decoded at full size, detected and each face classified on its own); then the naive
 baseline (Haar on the full frame + Keras ``model.predict`` per face) on the same frames, and the speed-up.
 """
 from __future__ import annotations
 
 import argparse
+import io
 import os
 import sys
 import time
 from pathlib import Path
 
-import io
-
 import cv2
 import numpy as np
 from PIL import Image
 
-from fer_core.artifacts import read_metrics
-from fer_core.classifier import MODELS_DIR, EmotionClassifier, resolve_model_file, shipped_model_names
+from fer_core.classifier import EmotionClassifier
 from fer_core.engine import Engine
 from fer_core.faces import DetectorError, HaarDetector, crop_faces, find_yunet_model, to_gray
 from fer_core.imageio import load_photo, read_image
+from fer_core.models import MODELS_DIR, read_metrics, resolve_model_file, shipped_model_names
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 FER_CNN = MODELS_DIR / "accurate" / "members" / "fer_cnn"  # the model the shipped ones replace
@@ -67,8 +66,8 @@ def compare_models(face: np.ndarray, models: dict[str, Path], runs: int, rounds:
         ms = np.concatenate(times[name])
         p50 = float(np.percentile(ms, 50))
         first = first or p50
-        metrics = read_metrics(classifier.path.parent) or {}
-        accuracy = f"{metrics['accuracy']:.2%}" if "accuracy" in metrics else "   n/a"
+        metrics = read_metrics(classifier.path.parent)
+        accuracy = f"{metrics.accuracy:.2%}" if metrics else "   n/a"
         print(row(name, ms) + f"   {p50 / first:5.2f}x   PrivateTest {accuracy}")
 
 
@@ -94,15 +93,16 @@ def face_clip(size: tuple[int, int], seconds: float, fps: int = 30) -> bytes:
     return buffer.getvalue()
 
 
-def analyse_clip(engine: Engine, clip: bytes, every: float) -> tuple[float, int]:
-    """Seconds to analyse ``clip`` every ``every`` s with the annotated copy written, and frames analysed."""
-    from fer_core.video import AnnotatedWriter, video_info
+def analyze_clip(engine: Engine, clip: bytes, every: float) -> tuple[float, int]:
+    """Seconds to analyze ``clip`` every ``every`` s with the annotated copy written, and frames analyzed."""
+    from fer_core.video import AnnotatedWriter, VideoClip
 
     start = time.perf_counter()
-    writer = AnnotatedWriter(io.BytesIO(), video_info(clip).fps)
-    analysed = sum(1 for _ in engine.analyze_video(clip, every, annotated=writer))
-    writer.close()
-    return time.perf_counter() - start, analysed
+    with VideoClip(clip) as video:
+        writer = AnnotatedWriter(io.BytesIO(), video.info.fps)
+        analyzed = sum(1 for _ in video.analyze(engine, every, annotated=writer))
+        writer.close()
+    return time.perf_counter() - start, analyzed
 
 
 def naive_clip(engine: Engine, clip: bytes) -> tuple[float, int]:
@@ -207,22 +207,22 @@ def main(argv=None) -> int:
             results[detector, name] = ms
             print(row(f"{detector}, {name} ({found} found)", ms))
 
-    print("\none 49-megapixel JPEG, decoded and analysed (YuNet if found)")
+    print("\none 49-megapixel JPEG, decoded and analyzed (YuNet if found)")
     eng, data = engines.get("yunet", engine), big_jpeg()
-    for name, analyse in (("at analysis size (ours)", lambda: eng.analyze(data)),
+    for name, analyze in (("at analysis size (ours)", lambda: eng.analyze(data)),
                           ("decoded in full (baseline)", lambda: eng.analyze(load_photo(data, max_side=None)))):
-        extra = peak_extra_mb(analyse)
-        print(row(name, timed(analyse, 5, warmup=1)) + (f"   peak +{extra:.0f} MB" if extra is not None else ""))
+        extra = peak_extra_mb(analyze)
+        print(row(name, timed(analyze, 5, warmup=1)) + (f"   peak +{extra:.0f} MB" if extra is not None else ""))
 
-    print(f"\nvideo files, {args.video_seconds:.0f} s at 30 fps, one face, analysed 10 times a second "
+    print(f"\nvideo files, {args.video_seconds:.0f} s at 30 fps, one face, analyzed 10 times a second "
           "with the annotated copy written (YuNet if found)")
     for size in ((640, 480), (1920, 1080)):
         clip = face_clip(size, args.video_seconds)
-        seconds, analysed = analyse_clip(eng, clip, every=0.1)
-        print(f"{size[0]}x{size[1]:<6} ours    {seconds:7.1f} s   {analysed / seconds:6.1f} analysed frames/s   "
+        seconds, analyzed = analyze_clip(eng, clip, every=0.1)
+        print(f"{size[0]}x{size[1]:<6} ours    {seconds:7.1f} s   {analyzed / seconds:6.1f} analyzed frames/s   "
               f"{args.video_seconds / seconds:5.2f}x real time")
-        seconds, analysed = naive_clip(eng, clip)
-        print(f"{size[0]}x{size[1]:<6} naive   {seconds:7.1f} s   {analysed / seconds:6.1f} analysed frames/s   "
+        seconds, analyzed = naive_clip(eng, clip)
+        print(f"{size[0]}x{size[1]:<6} naive   {seconds:7.1f} s   {analyzed / seconds:6.1f} analyzed frames/s   "
               f"{args.video_seconds / seconds:5.2f}x real time (every frame, no annotated copy)")
 
     keras_path = resolve_model_file(args.model).with_suffix(".keras")

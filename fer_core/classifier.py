@@ -5,72 +5,15 @@ TensorFlow loaded before aiortc (which streamlit-webrtc loads) kills the process
 """
 from __future__ import annotations
 
-import json
 import os
 import queue
 from pathlib import Path
 
 import numpy as np
 
-from fer_core.labels import EMOTIONS, FACE_SIZE
-
-MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
-TFLITE_FILE = "model.tflite"
-
-
-class ModelError(RuntimeError):
-    """The emotion model is missing, damaged or breaks the contract; the message says which."""
-
-
-def default_model_dir() -> Path:
-    """The folder named in models/DEFAULT: the model the app runs when none is named."""
-    marker = MODELS_DIR / "DEFAULT"
-    if not marker.is_file():
-        raise ModelError(f"{marker} is missing, so there is no default model.")
-    return MODELS_DIR / marker.read_text().strip()
-
-
-def shipped_model_names() -> list[str]:
-    """The model folders under models/ that can be served ("accurate", "fast", ...), sorted."""
-    return sorted(p.parent.name for p in MODELS_DIR.glob(f"*/{TFLITE_FILE}"))
-
-
-def model_dir(model: str | os.PathLike | None) -> Path:
-    """The folder of a model given by name ("accurate", "fast": a folder under models/), by path (relative
-    paths that are not found here are tried from the repository, as an ensemble records its members), or None
-    for the default; a path to a file is returned as it is."""
-    if model is None:
-        return default_model_dir()
-    path = Path(model)
-    if not path.exists() and not path.is_absolute():
-        found = [base / path for base in (MODELS_DIR, MODELS_DIR.parent) if (base / path).exists()]
-        return found[0] if found else path
-    return path
-
-
-def resolve_model_file(model: str | os.PathLike | None) -> Path:
-    """A .tflite path from a model name, a model folder, a .tflite file, a .keras file with its .tflite beside
-    it, or None (the default)."""
-    path = model_dir(model)
-    if path.is_dir():
-        path = path / TFLITE_FILE
-    elif path.suffix == ".keras":
-        path = path.with_suffix(".tflite")
-        if not path.is_file():
-            raise ModelError(f"No {path.name} beside the Keras model; make one with "
-                             f"`python -m fer_core.training.export {path.with_suffix('.keras')}`.")
-    if not path.is_file():
-        names = ", ".join(shipped_model_names()) or "none"
-        raise ModelError(f"No model file at {path}. Shipped models: {names}; or give a model folder or .tflite.")
-    return path
-
-
-def uncertainty_threshold(model_file: Path) -> float:
-    """The "not sure" threshold stored in the metrics.json beside ``model_file``; 0 (never unsure) if none."""
-    try:
-        return float(json.loads((model_file.parent / "metrics.json").read_text())["uncertainty"]["threshold"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return 0.0
+from fer_core.faces import FACE_SIZE
+from fer_core.labels import EMOTIONS
+from fer_core.models import ModelError, read_metrics, resolve_model_file
 
 
 class _Runner:
@@ -105,7 +48,8 @@ class EmotionClassifier:
 
     def __init__(self, model: str | os.PathLike | None = None, num_threads: int | None = None):
         self.path = resolve_model_file(model)
-        self.threshold = uncertainty_threshold(self.path)
+        metrics = read_metrics(self.path.parent)
+        self.threshold = metrics.threshold if metrics else 0.0  # the "not sure" threshold stored with the model
         self._content = self.path.read_bytes()
         self._num_threads = num_threads or min(2, os.cpu_count() or 1)
         self._idle: queue.SimpleQueue[_Runner] = queue.SimpleQueue()

@@ -15,7 +15,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from fer_core.labels import FACE_SIZE
+from fer_core.faces import FACE_SIZE
 
 SAMPLES = 96  # forward passes per face: 128 took 170 ms a face on a 2-core EPYC, over our 150 ms budget
 HIDDEN_SHARE = 0.2  # of the pixels hidden in each pass

@@ -13,9 +13,9 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from fer_core.labels import FACE_SIZE
 from fer_core.limits import DETECTION_MAX_SIDE, HAAR_MAX_SIDE
 
+FACE_SIZE = 48  # the side of the grey square a face is cut to: FER2013's, and every model's input
 YUNET_FILE = "face_detection_yunet_2023mar.onnx"
 YUNET_URL = ("https://github.com/opencv/opencv_zoo/raw/main/models/face_detection_yunet/" + YUNET_FILE)
 YUNET_SHA256 = "8f2383e4dd3cfbb4553ea8718107fc0423210dc964f9f4280604804ed2552fa4"
@@ -34,8 +34,6 @@ class Detection:
 
 class FaceDetector:
     """Base: downscale, detect (under a lock: OpenCV detectors keep per-call state), scale boxes back."""
-
-    name = "base"
 
     def __init__(self, max_side: int = DETECTION_MAX_SIDE):
         self.max_side = max_side
@@ -62,8 +60,6 @@ class FaceDetector:
 class HaarDetector(FaceDetector):
     """OpenCV's frontal-face Haar cascade, bundled with opencv-python-headless 4.x: works offline."""
 
-    name = "haar"
-
     def __init__(self, max_side: int = HAAR_MAX_SIDE, min_neighbors: int = 5, scale_factor: float = 1.2):
         super().__init__(max_side)
         if not hasattr(cv2, "CascadeClassifier"):
@@ -86,8 +82,6 @@ class HaarDetector(FaceDetector):
 
 class YuNetDetector(FaceDetector):
     """YuNet (cv2.FaceDetectorYN): more accurate than Haar on turned and small faces."""
-
-    name = "yunet"
 
     def __init__(self, model_path: str | os.PathLike, max_side: int = DETECTION_MAX_SIDE,
                  score_threshold: float = 0.6):

@@ -1,4 +1,4 @@
-"""A process-wide gate on heavy work (decoding and analysing photos), so that many people uploading big
+"""A process-wide gate on heavy work (decoding and analyzing photos), so that many people uploading big
 photos at once queue up instead of pushing the server past its memory and stopping it for everyone."""
 from __future__ import annotations
 

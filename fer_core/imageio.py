@@ -7,7 +7,6 @@ holding the full image) and remembers the full size, so that boxes can be given 
 from __future__ import annotations
 
 import io
-import math
 import os
 import warnings
 from dataclasses import dataclass

@@ -2,4 +2,3 @@
 
 EMOTIONS: tuple[str, ...] = ("angry", "disgust", "fear", "happy", "sad", "surprise", "neutral")
 SPLITS: tuple[str, ...] = ("Training", "PublicTest", "PrivateTest")
-FACE_SIZE = 48

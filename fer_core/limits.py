@@ -11,5 +11,5 @@ DISPLAY_MAX_SIDE = 1280  # the annotated image shown in the page; a full-size on
 MAX_VIDEO_MB = 200  # per video file
 MAX_VIDEO_SECONDS = 600  # ten minutes
 MAX_VIDEO_PIXELS = 3840 * 2160  # per frame: 4K; 8K is refused
-VIDEO_OUTPUT_MAX_SIDE = 1280  # video frames are analysed and annotated at most this large (boxes stay full-size)
-MAX_CONCURRENT_ANALYSES = 2  # photos analysed at once in one server process; more wait their turn
+VIDEO_OUTPUT_MAX_SIDE = 1280  # video frames are analyzed and annotated at most this large (boxes stay full-size)
+MAX_CONCURRENT_ANALYSES = 2  # photos analyzed at once in one server process; more wait their turn

@@ -1,4 +1,4 @@
-"""Live video: analyse each frame, follow its faces (fer_core.tracking), measure the frame rate."""
+"""Live video: each frame through the shared frame stepper (fer_core.stepper), and the frame rate."""
 from __future__ import annotations
 
 import threading
@@ -7,17 +7,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from fer_core.annotate import annotate
-from fer_core.engine import Engine, FaceResult
+from fer_core.engine import Engine
 from fer_core.imageio import ImageError
-from fer_core.tracking import FaceTracker
+from fer_core.stepper import FrameStepper
+from fer_core.tracking import TrackedFace
 
 
 @dataclass
 class Readout:
     """What the page shows beside the video, for one processed frame."""
     fps: float
-    faces: list[tuple[int, FaceResult]] = field(default_factory=list)  # (track id, smoothed result)
+    faces: list[TrackedFace] = field(default_factory=list)
     error: str | None = None
 
 
@@ -25,9 +25,7 @@ class LiveAnalyzer:
     """One per video session. ``process`` takes an RGB frame and returns it annotated, with a readout."""
 
     def __init__(self, engine: Engine, smoothing: float = 0.6, max_missed: int = 5, min_score: float = 0.0):
-        self.engine = engine
-        self.min_score = min_score
-        self._tracker = FaceTracker(smoothing, max_missed)
+        self._stepper = FrameStepper(engine, min_score, smoothing, max_missed)
         self._fps = 0.0
         self._last_time: float | None = None
         self._lock = threading.Lock()
@@ -36,12 +34,10 @@ class LiveAnalyzer:
         with self._lock:
             fps = self._tick()
             try:
-                faces = self.engine.analyze(rgb, min_score=self.min_score)
+                faces = self._stepper.analyze(rgb)
             except ImageError as err:  # a frame of a size or format we cannot read
                 return rgb, Readout(fps, error=str(err))
-            tracked = self._tracker.update(faces)
-        smoothed = [face for _, face in tracked]
-        return annotate(rgb, smoothed, [f"#{i} {f.reading}" for i, f in tracked]), Readout(fps, tracked)
+            return self._stepper.draw(rgb), Readout(fps, faces)
 
     def _tick(self) -> float:
         now = time.perf_counter()

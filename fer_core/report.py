@@ -5,50 +5,38 @@ import csv
 import io
 import json
 
-from fer_core.engine import FaceResult
 from fer_core.labels import EMOTIONS
+from fer_core.results import RECORD_FIELDS, FaceResult
+from fer_core.tracking import TrackedFace
 
-FIELDS = ["image", "face", "x", "y", "w", "h", "score", "label", "confidence", "uncertain", *EMOTIONS]
+FIELDS = ["image", "face", *RECORD_FIELDS]
 NOT_SURE = "not sure"
 READINGS = (*EMOTIONS, NOT_SURE)  # what a face can read as, in the order ties are broken
 SUMMARY_FIELDS = ["image", "faces", *READINGS, "summary"]
 
 
 def face_records(image_name: str, faces: list[FaceResult]) -> list[dict]:
-    records = []
-    for i, face in enumerate(faces):
-        x, y, w, h = face.box
-        records.append({"image": image_name, "face": i + 1, "x": x, "y": y, "w": w, "h": h,
-                        "score": round(face.score, 4), "label": face.label,
-                        "confidence": round(face.confidence, 4), "uncertain": face.uncertain,
-                        **{name: round(p, 4) for name, p in zip(EMOTIONS, face.probs)}})
-    return records
+    return [{"image": image_name, "face": i + 1, **face.record()} for i, face in enumerate(faces)]
 
 
-VIDEO_FIELDS = ["time_s", "frame", "face", "x", "y", "w", "h", "score", "label", "confidence", *EMOTIONS]
+VIDEO_FIELDS = ["time_s", "frame", "face", *RECORD_FIELDS]
 
 
-def video_records(time_s: float, frame: int, faces: list[tuple[int, FaceResult]]) -> list[dict]:
-    """One record per face of an analysed video frame; ``face`` is the id it keeps while in view."""
-    records = []
-    for face_id, face in faces:
-        x, y, w, h = face.box
-        records.append({"time_s": round(time_s, 3), "frame": frame, "face": face_id, "x": x, "y": y, "w": w, "h": h,
-                        "score": round(face.score, 4), "label": face.label, "confidence": round(face.confidence, 4),
-                        **{name: round(p, 4) for name, p in zip(EMOTIONS, face.probs)}})
-    return records
+def video_records(time_s: float, frame: int, faces: list[TrackedFace]) -> list[dict]:
+    """One record per face of an analyzed video frame; ``face`` is the id it keeps while in view."""
+    return [{"time_s": round(time_s, 3), "frame": frame, "face": face_id, **face.record()} for face_id, face in faces]
 
 
-def video_summary(records: list[dict], threshold: float = 0.0) -> list[dict]:
+def video_summary(records: list[dict]) -> list[dict]:
     """Per face of a video: when it was in view, its dominant reading and its share of time in each emotion
-    (the share of its analysed frames; frames below the model's "not sure" ``threshold`` count as not sure,
-    and a face that was mostly unsure is summed up as "not sure")."""
+    (the share of its analyzed frames; frames the model was unsure of count as not sure, and a face that was
+    mostly unsure is summed up as "not sure")."""
     faces: dict[int, list[dict]] = {}
     for record in records:
         faces.setdefault(record["face"], []).append(record)
     summary = []
     for face_id, rows in sorted(faces.items()):
-        readings = [NOT_SURE if row["confidence"] < threshold else row["label"] for row in rows]
+        readings = [NOT_SURE if row["uncertain"] else row["label"] for row in rows]
         shares = {name: readings.count(name) / len(rows) for name in READINGS}
         dominant = max(READINGS, key=lambda name: (shares[name], -READINGS.index(name)))  # ties: the first in order
         summary.append({"face": face_id, "from_s": rows[0]["time_s"], "to_s": rows[-1]["time_s"],

@@ -2,11 +2,27 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import NamedTuple
 
 import numpy as np
 
-from fer_core.engine import FaceResult
 from fer_core.faces import iou
+from fer_core.results import FaceResult
+
+
+class TrackedFace(NamedTuple):
+    """A face of a stream with the id it keeps while it stays in view."""
+    id: int
+    face: FaceResult  # probabilities smoothed over recent frames
+
+    @property
+    def name(self) -> str:
+        return f"Face #{self.id}"
+
+    @property
+    def overlay(self) -> str:
+        """What is drawn beside its box: "#2: happy 93%"."""
+        return self.face.numbered(f"#{self.id}")
 
 
 @dataclass
@@ -32,8 +48,8 @@ class FaceTracker:
         self._tracks: list[Track] = []
         self._next_id = 1
 
-    def update(self, faces: list[FaceResult]) -> list[tuple[int, FaceResult]]:
-        """The faces of the next frame -> (track id, smoothed result) for each, in the order given."""
+    def update(self, faces: list[FaceResult]) -> list[TrackedFace]:
+        """The faces of the next frame -> each with its track's id and smoothed result, in the order given."""
         unmatched = list(self._tracks)
         current = []
         for face in faces:  # most confident detections pick their track first
@@ -51,4 +67,4 @@ class FaceTracker:
         for track in unmatched:
             track.missed += 1
         self._tracks = current + [t for t in unmatched if t.missed <= self.max_missed]
-        return [(t.id, t.face) for t in current]
+        return [TrackedFace(t.id, t.face) for t in current]

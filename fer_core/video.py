@@ -1,12 +1,15 @@
-"""Video files: decoded in memory with PyAV, analysed at a chosen rate, faces followed with stable ids, and
-an annotated copy written as the frames go by. Nothing touches the disk unless the caller names a path.
+"""Video files: decoded in memory with PyAV, analyzed at a chosen rate through the frame stepper that Live
+uses too (faces followed with stable ids), and an annotated copy written as the frames go by. Nothing touches
+the disk unless the caller names a path. A clip is opened, checked and decoded once:
 
-    for time_s, frame, faces in analyze_video(engine, "clip.mp4", every=0.1):
-        for face_id, face in faces: ...
+    with VideoClip("clip.mp4") as clip:              # clip.info: size, frame rate, length, rotation
+        for time_s, frame, faces in clip.analyze(engine, every=0.1):
+            for face_id, face in faces: ...
 """
 from __future__ import annotations
 
 import io
+import itertools
 import math
 import os
 from collections.abc import Iterator
@@ -18,10 +21,11 @@ from typing import NamedTuple
 import av
 import numpy as np
 
-from fer_core.annotate import annotate
-from fer_core.engine import Engine, FaceResult, rescale
+from fer_core.engine import Engine
 from fer_core.limits import MAX_VIDEO_MB, MAX_VIDEO_PIXELS, MAX_VIDEO_SECONDS, VIDEO_OUTPUT_MAX_SIDE
-from fer_core.tracking import FaceTracker
+from fer_core.results import rescale
+from fer_core.stepper import FrameStepper
+from fer_core.tracking import TrackedFace
 
 FORMATS = "MP4, MOV, WebM, MKV or AVI"
 UPLOAD_TYPES = ["mp4", "m4v", "mov", "webm", "mkv", "avi"]
@@ -37,14 +41,13 @@ class VideoInfo:
     height: int
     fps: float  # average frame rate
     duration: float  # seconds
-    frames: int  # as the container states it, or estimated from duration and frame rate
     rotation: int  # degrees counter-clockwise that turn the stored frames upright
 
 
-class AnalysedFrame(NamedTuple):
+class AnalyzedFrame(NamedTuple):
     time_s: float  # from the start of the video
     frame: int  # index among all decoded frames, from 0
-    faces: list[tuple[int, FaceResult]]  # (face id, smoothed result); boxes in the upright frame's pixels
+    faces: list[TrackedFace]  # boxes in the upright frame's pixels
 
 
 def _open(source) -> av.container.InputContainer:
@@ -88,7 +91,9 @@ def _is_video_container(head: bytes) -> bool:
     return head[4:8] == b"ftyp" or head[:4] == b"\x1a\x45\xdf\xa3" or (head[:4] == b"RIFF" and head[8:11] == b"AVI")
 
 
-def _info(container: av.container.InputContainer, find_rotation: bool = True) -> VideoInfo:
+def _checked_info(container: av.container.InputContainer) -> tuple[VideoInfo, Iterator[av.VideoFrame]]:
+    """The video's info after checking it against the limits, and its frames from the first: the first
+    frame is decoded here already, for the rotation that phones record."""
     if not container.streams.video:
         if container.streams.audio:
             raise VideoError("This file has sound but no picture.")
@@ -108,31 +113,84 @@ def _info(container: av.container.InputContainer, find_rotation: bool = True) ->
     if duration > MAX_VIDEO_SECONDS:
         raise VideoError(f"This video lasts {duration / 60:.1f} minutes; the limit is {MAX_VIDEO_SECONDS // 60} "
                          "minutes. Cut it into shorter clips.")
-    rotation = _stream_rotation(container) if find_rotation else 0
-    if rotation % 180:
-        width, height = height, width
-    frames = stream.frames or max(1, round(duration * fps))
-    return VideoInfo(width, height, fps, duration, frames, rotation)
-
-
-def _stream_rotation(container) -> int:
-    """The display rotation of the first frame (phones record portrait video as turned landscape frames)."""
+    stream.thread_type = "AUTO"  # decode on every core
+    frames = container.decode(stream)
     try:
-        for frame in container.decode(video=0):
-            rotation = int(frame.rotation or 0)
-            break
-        else:
-            raise VideoError("This video has no frames.")
-        container.seek(0)
+        first = next(frames)
+    except StopIteration:
+        raise VideoError("This video has no frames.") from None
     except av.error.FFmpegError as err:
         raise VideoError("This video is damaged or incomplete and cannot be read.") from err
-    return rotation
+    rotation = int(first.rotation or 0)
+    if rotation % 180:
+        width, height = height, width
+    return VideoInfo(width, height, fps, duration, rotation), itertools.chain([first], frames)
+
+
+class VideoClip:
+    """A video (bytes, a path or a binary file object), opened and checked against the limits: its
+    :attr:`info`, then one pass of :meth:`analyze`. Raises :class:`VideoError`, worded for the person who gave
+    the file, for anything we cannot use. Use it as a context manager (or call :meth:`close`)."""
+
+    def __init__(self, source):
+        self._container = _open(source)
+        try:
+            self.info, self._frames = _checked_info(self._container)
+        except BaseException:
+            self._container.close()
+            raise
+        stream = self._container.streams.video[0]
+        self._start = float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
+
+    def __enter__(self) -> "VideoClip":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._container.close()
+
+    def analyze(self, engine: Engine, every: float | None = None, min_score: float = 0.0,
+                annotated: AnnotatedWriter | None = None) -> Iterator[AnalyzedFrame]:
+        """Yield each analyzed frame as it is reached: every frame, or one every ``every`` seconds of video
+        time (the timestamps decide, so a variable frame rate is followed). With ``annotated``, every frame is
+        written with the latest boxes and readings drawn on it. Raises :class:`VideoError` mid-way if the rest
+        of the file turns out to be damaged. The frames are decoded once: a clip is analyzed once."""
+        if every is not None and every <= 0:
+            raise ValueError("every must be a positive number of seconds, or None")
+        stepper, next_due, index = FrameStepper(engine, min_score), 0.0, -1
+        try:
+            for index, frame in enumerate(self._frames):
+                time_s = max(0.0, float(frame.time) - self._start) if frame.time is not None else index / 30.0
+                due = every is None or time_s + 1e-6 >= next_due
+                rgb = upright(frame, VIDEO_OUTPUT_MAX_SIDE) if (due or annotated) else None
+                if due:
+                    next_due = (math.floor(time_s / every + 1e-6) + 1) * every if every else 0.0
+                    tracked = stepper.analyze(rgb)
+                    full = (frame.height, frame.width) if (frame.rotation or 0) % 180 else (frame.width, frame.height)
+                    scale = (full[0] / rgb.shape[1], full[1] / rgb.shape[0])
+                    faces = rescale([t.face for t in tracked], scale, full)
+                    yield AnalyzedFrame(round(time_s, 4), index,
+                                        [TrackedFace(t.id, face) for t, face in zip(tracked, faces)])
+                if annotated:
+                    annotated.write(stepper.draw(rgb))
+        except av.error.FFmpegError as err:
+            raise VideoError("This video is damaged or incomplete after "
+                             f"{max(index, 0)} frames; the part before was analyzed.") from err
 
 
 def video_info(source) -> VideoInfo:
     """Size, frame rate, length and rotation of a video, after checking it against the limits."""
-    with _open(source) as container:
-        return _info(container)
+    with VideoClip(source) as clip:
+        return clip.info
+
+
+def analyze_video(engine: Engine, source, every: float | None = None, min_score: float = 0.0,
+                  annotated: AnnotatedWriter | None = None) -> Iterator[AnalyzedFrame]:
+    """Open ``source`` and yield its analyzed frames (see :meth:`VideoClip.analyze`)."""
+    with VideoClip(source) as clip:
+        yield from clip.analyze(engine, every, min_score, annotated)
 
 
 def upright(frame: av.VideoFrame, max_side: int | None = None) -> np.ndarray:
@@ -173,38 +231,3 @@ class AnnotatedWriter:
             for packet in self._stream.encode():
                 self._container.mux(packet)
         self._container.close()
-
-
-def analyze_video(engine: Engine, source, every: float | None = None, min_score: float = 0.0,
-                  annotated: AnnotatedWriter | None = None) -> Iterator[AnalysedFrame]:
-    """Yield each analysed frame as it is reached: every frame, or one every ``every`` seconds of video time
-    (the timestamps decide, so a variable frame rate is followed). With ``annotated``, every frame is written
-    with the latest boxes and readings drawn on it. Raises :class:`VideoError` for unusable files, and mid-way
-    if the rest of the file turns out to be damaged."""
-    if every is not None and every <= 0:
-        raise ValueError("every must be a positive number of seconds, or None")
-    with _open(source) as container:
-        _info(container, find_rotation=False)  # the frames carry their rotation
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"  # decode on every core
-        start = float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
-        tracker, drawn, next_due, index = FaceTracker(), [], 0.0, -1
-        try:
-            for index, frame in enumerate(container.decode(stream)):
-                time_s = max(0.0, float(frame.time) - start) if frame.time is not None else index / 30.0
-                due = every is None or time_s + 1e-6 >= next_due
-                rgb = upright(frame, VIDEO_OUTPUT_MAX_SIDE) if (due or annotated) else None
-                if due:
-                    next_due = (math.floor(time_s / every + 1e-6) + 1) * every if every else 0.0
-                    drawn = tracker.update(engine.analyze(rgb, min_score=min_score))
-                    full = (frame.height, frame.width) if (frame.rotation or 0) % 180 else (frame.width, frame.height)
-                    scale = (full[0] / rgb.shape[1], full[1] / rgb.shape[0])
-                    faces = rescale([f for _, f in drawn], scale, full)
-                    yield AnalysedFrame(round(time_s, 4), index, [(i, f) for (i, _), f in zip(drawn, faces)])
-                if annotated:
-                    annotated.write(annotate(rgb, [f for _, f in drawn], [f"#{i} {f.reading}" for i, f in drawn]))
-        except av.error.FFmpegError as err:
-            raise VideoError("This video is damaged or incomplete after "
-                             f"{max(index, 0)} frames; the part before was analysed.") from err
-        if index < 0:
-            raise VideoError("This video has no frames.")

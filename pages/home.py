@@ -23,9 +23,9 @@ if accurate and fast:
     st.subheader("The models")
     st.markdown(
         f"Two models we trained on FER2013 (35,887 labelled faces); choose one in the sidebar. **Accurate** "
-        f"combines several networks and picks the same emotion as the human label for **{accurate['accuracy']:.1%}** "
+        f"combines several networks and picks the same emotion as the human label for **{accurate.accuracy:.1%}** "
         f"of FER2013's test faces. **Fast** is one smaller network that learned from Accurate, "
-        f"**{fast['accuracy']:.1%}**, at a fraction of the cost, for smooth live video. People agree with those "
+        f"**{fast.accuracy:.1%}**, at a fraction of the cost, for smooth live video. People agree with those "
         f"labels about 65% of the time, so expect mistakes, especially between fear, sad and surprise.")
 
 st.subheader("Your privacy")

@@ -1,6 +1,7 @@
 import streamlit as st
 
-from ui.engine import current_settings, get_engine
+from ui.engine import get_engine
+from ui.settings import current_settings
 from ui.navigation import require_entrypoint
 from ui.results import show_analysis
 

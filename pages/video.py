@@ -2,9 +2,10 @@ import streamlit as st
 
 from fer_core.limits import MAX_VIDEO_MB, MAX_VIDEO_SECONDS
 from fer_core.video import FORMATS, UPLOAD_TYPES
-from ui.engine import current_settings, get_engine
+from ui.engine import get_engine
+from ui.settings import current_settings
 from ui.navigation import require_entrypoint
-from ui.video import analyse, show
+from ui.video import analyze, show
 
 require_entrypoint()
 
@@ -12,15 +13,15 @@ st.title("Video")
 settings = current_settings()
 engine = get_engine(settings)
 with st.sidebar:
-    per_second = st.slider("Frames analysed per second", 1, 15, 5, key="video_rate",
+    per_second = st.slider("Frames analyzed per second", 1, 15, 5, key="video_rate",
                            help="More is smoother and slower. The annotated video keeps every frame.")
 clip = st.file_uploader(f"A video ({FORMATS}; up to {MAX_VIDEO_MB} MB and {MAX_VIDEO_SECONDS // 60} minutes)",
                         type=UPLOAD_TYPES, max_upload_size=MAX_VIDEO_MB)
 if clip is None:
     st.caption("Each face is followed through the clip with a number it keeps while in view. You get the "
-               "annotated video, a timeline per face and the results as CSV or JSON. The video is analysed in "
+               "annotated video, a timeline per face and the results as CSV or JSON. The video is analyzed in "
                "memory and never stored.")
 else:
-    result = analyse(clip, engine, settings, every=1 / per_second)
+    result = analyze(clip, engine, settings, every=1 / per_second)
     if result:
         show(clip.name, result)

@@ -13,7 +13,6 @@ from pathlib import Path
 import cv2
 import numpy as np
 import skimage.data
-
 from support import REPO, YUNET_MODEL, astronaut, free_port
 
 CHROMIUM = "/usr/bin/chromium"

@@ -7,7 +7,6 @@ from fractions import Fraction
 import av
 import cv2
 import numpy as np
-
 from support import astronaut
 
 FACE = cv2.resize(astronaut()[20:260, 110:340], (160, 170))  # one frontal face, 160 x 170

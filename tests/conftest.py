@@ -6,9 +6,9 @@ import os
 
 import numpy as np
 import pytest
-
-from fer_core.classifier import ModelError, default_model_dir
 from support import YUNET_MODEL, run_module, tiny_fer2013
+
+from fer_core.models import ModelError, default_model_dir
 
 # Never download anything in tests: YuNet comes from ../shared or not at all.
 os.environ["FER_YUNET_DOWNLOAD"] = "0"

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from fer_core.annotate import EMOTION_COLORS
-from fer_core.engine import FaceResult
+from fer_core.results import FaceResult
 from ui.results import describe
 
 # Machado, Oliveira & Fernandes (2009), full-severity dichromacy, applied to linear RGB.

@@ -1,11 +1,10 @@
 """Each page's wiring through Streamlit's AppTest, in this process, with real photos."""
 import pytest
 from streamlit.testing.v1 import AppTest
-
-from fer_core.artifacts import read_metrics
-from fer_core.classifier import MODELS_DIR, shipped_model_names
-from fer_core.labels import EMOTIONS
 from support import REPO, astronaut, encode, group_photo
+
+from fer_core.labels import EMOTIONS
+from fer_core.models import MODELS_DIR, read_metrics, shipped_model_names
 
 TIMEOUT = 120
 
@@ -29,8 +28,8 @@ def test_home_says_what_it_does_and_that_nothing_is_stored():
     assert "seven" in texts(app) and all(name in texts(app) for name in EMOTIONS)
     assert app.sidebar.selectbox(key="detector").value == "auto"
     if {"accurate", "fast"} <= set(shipped_model_names()):
-        accurate = read_metrics(MODELS_DIR / "accurate")["accuracy"]
-        assert f"**Accurate** combines several networks" in texts(app) and f"{accurate:.1%}" in texts(app)
+        accurate = read_metrics(MODELS_DIR / "accurate").accuracy
+        assert "**Accurate** combines several networks" in texts(app) and f"{accurate:.1%}" in texts(app)
 
 
 def test_upload_real_photos_and_a_broken_one():
@@ -93,11 +92,11 @@ def test_dashboard_shows_the_card_of_the_chosen_model(model):
     assert not app.exception, app.exception
     assert app.title[0].value == f"Model dashboard: {model}"
     metrics = read_metrics(MODELS_DIR / model)
-    assert app.metric[0].value == f"{metrics['accuracy']:.1%}"
+    assert app.metric[0].value == f"{metrics.accuracy:.1%}"
     headings = [h.value for h in app.subheader]
-    assert "Training runs" in headings and ("Members" in headings) == bool(metrics.get("ensemble"))
+    assert "Training runs" in headings and ("Members" in headings) == bool(metrics.ensemble)
     honesty = next(m.value for m in app.markdown if "Are its probabilities honest?" in m.value)
-    assert f"{metrics['reliability']['ece']:.3f}" in honesty and "by chance alone" in honesty
+    assert f"{metrics.reliability['ece']:.3f}" in honesty and "by chance alone" in honesty
 
 
 @pytest.mark.parametrize("detector", ["haar", "yunet"])

@@ -5,11 +5,11 @@ import io
 import numpy as np
 import pytest
 from PIL import Image
-
-from fer_core.limits import MAX_IMAGES_PER_UPLOAD
 from support import astronaut, encode
 from test_app import open_page
 from test_imageio import phone_photo
+
+from fer_core.limits import MAX_IMAGES_PER_UPLOAD
 from ui.results import escape_markdown
 
 
@@ -86,7 +86,7 @@ def test_too_many_images_are_capped():
     small = encode(astronaut()[::2, ::2])
     app.file_uploader[0].set_value([(f"p{i}.png", small, "image/png") for i in range(MAX_IMAGES_PER_UPLOAD + 1)])
     app.run()
-    assert any(f"the first {MAX_IMAGES_PER_UPLOAD} are analysed" in w.value for w in app.warning)
+    assert any(f"the first {MAX_IMAGES_PER_UPLOAD} are analyzed" in w.value for w in app.warning)
     assert len(app.subheader) == MAX_IMAGES_PER_UPLOAD + 1  # 20 images and "All faces"
 
 

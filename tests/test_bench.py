@@ -1,6 +1,7 @@
 """The benchmark runs and prints every shipped model beside fer_cnn (figures, not targets: no timing asserts)."""
-from fer_core.classifier import shipped_model_names
 from support import run_module
+
+from fer_core.models import shipped_model_names
 
 
 def test_bench_prints_the_models_side_by_side():

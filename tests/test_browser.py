@@ -6,7 +6,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
 from browser import SCREENSHOTS, app_env, camera_browser, launch_chromium, open_page, streamlit_server
 from support import REPO
 
@@ -104,9 +103,9 @@ def test_upload(server, page):
 def test_big_photo_is_shown_at_display_size_and_downloads_at_full_size(server, page, tmp_path):
     import cv2
     from PIL import Image
+    from support import encode, group_photo
 
     from fer_core.limits import DISPLAY_MAX_SIDE
-    from support import encode, group_photo
 
     path = tmp_path / "group.jpg"
     path.write_bytes(encode(cv2.resize(group_photo(), (4000, 3000)), "JPEG", quality=90))

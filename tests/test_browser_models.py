@@ -3,9 +3,9 @@ Snapshot on Accurate; each page keeps its own choice; the Dashboard shows the ca
 import re
 
 import pytest
-
-from fer_core.classifier import shipped_model_names
 from test_browser import TIMEOUT_MS, browser, page, playwright, playwright_api, server, shot  # noqa: F401
+
+from fer_core.models import shipped_model_names
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not {"accurate", "fast"} <= set(shipped_model_names()), reason="needs both models")]

@@ -5,7 +5,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from browser import camera_browser, open_page, unsure_face
 from support import REPO, encode
 from test_browser import TIMEOUT_MS, browser, click_start, page, playwright, server, shot  # noqa: F401

@@ -4,10 +4,10 @@ import csv
 import numpy as np
 import pytest
 from PIL import Image
-
-from fer_core.training.data import DatasetError, load_fer2013
-from fer_core.labels import EMOTIONS
 from support import tiny_fer2013
+
+from fer_core.labels import EMOTIONS
+from fer_core.training.data import DatasetError, load_fer2013
 
 
 def write_csv(data, path):

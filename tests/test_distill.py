@@ -4,13 +4,13 @@ import json
 
 import numpy as np
 import pytest
+from support import lfw_faces, run_module, tiny_fer2013
 
 from fer_core.classifier import EmotionClassifier
 from fer_core.training.calibrate import soften
 from fer_core.training.distill import augmented_views, blend_targets, teacher_probabilities
 from fer_core.training.evaluate import _teacher_sentence
 from fer_core.training.train import ViewBatches, cached_teacher_targets
-from support import lfw_faces, run_module, tiny_fer2013
 
 pytestmark = pytest.mark.slow
 

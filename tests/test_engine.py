@@ -7,13 +7,13 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
+from support import REPO, astronaut, encode, group_photo, lfw_faces, no_face, run_module
+from test_faces import ASTRONAUT_FACE
 
 from fer_core import EMOTIONS, Engine, ImageError, ModelError, annotate
 from fer_core.classifier import EmotionClassifier
-from fer_core.report import face_records, to_csv, to_json
-from support import REPO, astronaut, encode, group_photo, lfw_faces, no_face, run_module
 from fer_core.faces import iou
-from test_faces import ASTRONAUT_FACE
+from fer_core.report import face_records, to_csv, to_json
 
 
 @pytest.fixture(scope="module", params=["haar", "yunet"])
@@ -96,7 +96,7 @@ def test_shipped_model_reads_a_smile():
 
 
 def test_models_by_name():
-    from fer_core.classifier import MODELS_DIR, shipped_model_names
+    from fer_core.models import MODELS_DIR, shipped_model_names
 
     for name in shipped_model_names():
         assert Engine.load(name, "haar").classifier.path == MODELS_DIR / name / "model.tflite"
@@ -135,7 +135,7 @@ def test_model_errors(tmp_path):
 def test_annotate_draws_on_a_copy(size):
     image = np.full((*size, 3), 30, np.uint8)
     h, w = size
-    from fer_core.engine import FaceResult
+    from fer_core.results import FaceResult
 
     face = FaceResult((w // 4, h // 4, w // 2, h // 2), 0.9, (0, 0, 0, 0.9, 0.1, 0, 0))
     out = annotate(image, [face])

@@ -4,10 +4,10 @@ import json
 
 import numpy as np
 import pytest
+from support import lfw_faces, run_module
 
 from fer_core.classifier import EmotionClassifier
 from fer_core.training.calibrate import chance_ece, ece, fit_temperature, nll, soften
-from support import lfw_faces, run_module
 
 pytestmark = pytest.mark.slow
 

@@ -1,7 +1,6 @@
 """Failure of parts: a missing or corrupt model or YuNet file gets a clear message, and a fallback
 where one exists. The browser-side failures (camera refused, TURN unreachable) are in test_browser.py."""
 import pytest
-
 from support import astronaut, encode
 from test_app import open_page
 

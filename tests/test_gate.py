@@ -1,4 +1,4 @@
-"""The process-wide gate: at most N heavy analyses at once, the rest served in arrival order, each told
+"""The process-wide gate: at most N heavy analyzes at once, the rest served in arrival order, each told
 how many are ahead of it; a waiter that gives up leaves no trace."""
 import threading
 import time

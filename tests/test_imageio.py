@@ -7,11 +7,11 @@ import sys
 import numpy as np
 import pytest
 from PIL import ExifTags, Image
+from support import REPO, astronaut, encode
 
 from fer_core import ImageError, read_image
 from fer_core.imageio import load_photo
 from fer_core.limits import ANALYSIS_MAX_SIDE, MAX_IMAGE_PIXELS
-from support import REPO, astronaut, encode
 
 
 @pytest.fixture(scope="module")
@@ -105,8 +105,8 @@ def test_one_pixel_image_is_read():
 
 def big_photo_jpeg(size=(8100, 6050), orientation=None) -> bytes:
     """A phone-sized JPEG (49 MP by default) of the six-face group photo, optionally with EXIF orientation."""
-    from support import group_photo
     import cv2
+    from support import group_photo
 
     image = Image.fromarray(cv2.resize(group_photo(), size, interpolation=cv2.INTER_LINEAR))
     exif = Image.Exif()

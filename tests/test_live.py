@@ -1,10 +1,10 @@
 """LiveAnalyzer: the Live page's frame callback logic, on frames of a real face."""
 import numpy as np
 import pytest
+from support import astronaut, group_photo
 
 from fer_core import Engine
 from fer_core.live import LiveAnalyzer
-from support import astronaut, group_photo
 
 
 @pytest.fixture(scope="module")

@@ -9,11 +9,11 @@ import urllib.request
 import cv2
 import numpy as np
 import pytest
-
 from browser import SCREENSHOTS, MemorySampler, tree_rss_mb
-from fer_core import Engine
 from support import YUNET_MODEL, encode, group_photo
 from test_browser import browser, playwright, server  # noqa: F401  (fixtures)
+
+from fer_core import Engine
 
 pytestmark = pytest.mark.browser
 MEMORY_CEILING_MB = 1000

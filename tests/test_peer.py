@@ -5,9 +5,9 @@ import sys
 
 import numpy as np
 import pytest
+from support import REPO, lfw_faces, run_module
 
 from fer_core.classifier import EmotionClassifier
-from support import REPO, lfw_faces, run_module
 
 pytestmark = pytest.mark.slow
 

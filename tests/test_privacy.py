@@ -7,10 +7,9 @@ import uuid
 
 import numpy as np
 import pytest
-from PIL import PngImagePlugin
-
 from browser import app_env, launch_chromium, streamlit_server, write_face_video
 from clips import encode_clip, two_faces_frames
+from PIL import PngImagePlugin
 from support import REPO, astronaut, encode
 from test_browser import LIVE_FACE, click_start, playwright, snapshot_photo  # noqa: F401  (fixture)
 

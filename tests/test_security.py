@@ -6,10 +6,10 @@ import urllib.error
 import urllib.request
 
 import pytest
-
 from browser import SCREENSHOTS, streamlit_server
 from support import REPO, astronaut, encode
 from test_app import open_page
+
 from ui.results import escape_markdown, safe_stem
 
 HOSTILE_NAME = "**bold** [click](javascript:alert(1)) <img src=x onerror=alert(1)> ../../etc/passwd.png"

@@ -10,12 +10,13 @@ import time
 
 import numpy as np
 import pytest
-
-from fer_core.classifier import MODELS_DIR, EmotionClassifier, shipped_model_names
-from fer_core.training.data import find_default_data, load_fer2013
-from fer_core.training.evaluate import TEST_SPLIT, predict_all
 from support import REPO, free_port, lfw_faces, run_module, start_module, tiny_fer2013
 from test_data import write_csv, write_folders
+
+from fer_core.classifier import EmotionClassifier
+from fer_core.models import MODELS_DIR, shipped_model_names
+from fer_core.training.data import find_default_data, load_fer2013
+from fer_core.training.evaluate import TEST_SPLIT, predict_all
 
 pytestmark = pytest.mark.slow
 TINY = ["--epochs", "1", "--width", "4", "--batch-size", "16", "--verbose", "0"]

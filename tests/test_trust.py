@@ -4,13 +4,13 @@ import time
 
 import numpy as np
 import pytest
+from support import REPO, lfw_faces
 
-from fer_core import EMOTIONS, Engine
-from fer_core.engine import FaceResult
+from fer_core import Engine
 from fer_core.report import face_records, mood_summary, summary_record, to_csv
+from fer_core.results import FaceResult
 from fer_core.training.data import find_default_data, load_fer2013
 from fer_core.uncertainty import accuracy_coverage, choose_threshold, curve
-from support import REPO, group_photo, lfw_faces
 
 
 def test_threshold_on_synthetic_data_with_a_known_answer():

@@ -2,7 +2,6 @@
 from pathlib import Path
 
 import pytest
-
 from clips import encode_clip, two_faces_frames
 from test_app import open_page
 from test_browser import browser, page, playwright, server, shot  # noqa: F401  (fixtures)

@@ -11,40 +11,40 @@ from fer_core import Engine
 from fer_core.gate import HEAVY_WORK
 from fer_core.labels import EMOTIONS
 from fer_core.report import VIDEO_FIELDS, to_csv, to_json, video_records, video_summary
-from fer_core.video import AnnotatedWriter, VideoError, video_info
+from fer_core.video import AnnotatedWriter, VideoClip, VideoError
 from ui.charts import emotion_timeline
-from ui.engine import Settings
+from ui.settings import Settings
 from ui.results import escape_markdown, safe_stem
 
 
-def analyse(clip, engine: Engine, settings: Settings, every: float) -> dict | None:
+def analyze(upload, engine: Engine, settings: Settings, every: float) -> dict | None:
     """Runs the analysis with a progress bar and a Cancel button; the result is kept in the session, so that
-    reruns (a download, a widget) do not analyse again. None when cancelled or when the file is unusable."""
-    key = ("video", clip.file_id, every, settings)
+    reruns (a download, a widget) do not analyze again. None when cancelled or when the file is unusable."""
+    key = ("video", upload.file_id, every, settings)
     if st.session_state.get("video_result", {}).get("key") == key:
         return st.session_state.video_result
     cancel = st.empty()
-    if cancel.button("Cancel", key=f"cancel-{clip.file_id}", help="Stop the analysis of this video"):
+    if cancel.button("Cancel", key=f"cancel-{upload.file_id}", help="Stop the analysis of this video"):
         st.info("The analysis was cancelled. Upload the video again, or change a setting, to start over.")
         return None
     try:
-        info = video_info(clip)
-        out = io.BytesIO()
-        writer = AnnotatedWriter(out, info.fps)
-        progress = st.progress(0.0, text="Analysing the video…")
-        records = []
-        with HEAVY_WORK.slot(lambda ahead: progress.progress(0.0, text=f"Queued, {ahead} ahead of you…")):
-            try:
-                for time_s, frame, faces in engine.analyze_video(clip, every, settings.min_score, writer):
-                    records += video_records(time_s, frame, faces)
-                    done = min(1.0, time_s / info.duration) if info.duration else 0.0
-                    progress.progress(done, text=f"Analysing the video… {time_s:.0f} of {info.duration:.0f} s")
-            finally:
-                writer.close()
+        with VideoClip(upload) as clip:
+            info, out = clip.info, io.BytesIO()
+            writer = AnnotatedWriter(out, info.fps)
+            progress = st.progress(0.0, text="Analyzing the video…")
+            records = []
+            with HEAVY_WORK.slot(lambda ahead: progress.progress(0.0, text=f"Queued, {ahead} ahead of you…")):
+                try:
+                    for time_s, frame, faces in clip.analyze(engine, every, settings.min_score, writer):
+                        records += video_records(time_s, frame, faces)
+                        done = min(1.0, time_s / info.duration) if info.duration else 0.0
+                        progress.progress(done, text=f"Analyzing the video… {time_s:.0f} of {info.duration:.0f} s")
+                finally:
+                    writer.close()
         progress.empty()
         cancel.empty()
     except VideoError as err:
-        st.warning(f"**{escape_markdown(clip.name)}**: {escape_markdown(str(err))}", icon="⚠️")
+        st.warning(f"**{escape_markdown(upload.name)}**: {escape_markdown(str(err))}", icon="⚠️")
         return None
     result = {"key": key, "records": records, "video": out.getvalue(), "mime": writer.mime, "info": info,
               "threshold": engine.classifier.threshold}
@@ -64,7 +64,7 @@ def show(name: str, result: dict) -> None:
         summary_column.info("No face was found in this video. Try a brighter clip with faces turned to the camera, "
                             "or lower the minimum face confidence in the sidebar.")
         return
-    summary = video_summary(records, result["threshold"])
+    summary = video_summary(records)
     with summary_column:
         st.markdown(f"#### {len(summary)} face{'s' * (len(summary) != 1)}")
         for row in summary:

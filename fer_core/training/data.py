@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
-from fer_core.labels import EMOTIONS, FACE_SIZE, SPLITS
+from fer_core.faces import FACE_SIZE
+from fer_core.labels import EMOTIONS, SPLITS
 
 DEFAULT_DATA_CANDIDATES = ("../shared/data/fer2013.npz",)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from fer_core.labels import FACE_SIZE
+from fer_core.faces import FACE_SIZE
 
 
 def build_ensemble(members: list[keras.Model], mirror: bool = True, name: str = "ensemble") -> keras.Model:
@@ -64,9 +64,11 @@ MEMBER_FIGURES = ("model", "accuracy", "accuracy_tta", "val_accuracy", "paramete
 
 def _member_metrics(folders: list[str]) -> list[dict]:
     """What the card tells of each member: MEMBER_FIGURES from its metrics.json."""
-    from fer_core.artifacts import read_metrics
+    def _raw_metrics(folder):
+        metrics = read_metrics(folder)
+        return metrics.raw if metrics else None
 
-    return [{k: v for k, v in (read_metrics(m) or {"model": Path(m).name}).items() if k in MEMBER_FIGURES}
+    return [{k: v for k, v in (_raw_metrics(m) or {"model": Path(m).name}).items() if k in MEMBER_FIGURES}
             for m in folders]
 
 

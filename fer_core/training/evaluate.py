@@ -16,10 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
-from fer_core.artifacts import read_metrics
 from fer_core.bench import timed
-from fer_core.classifier import TFLITE_FILE, EmotionClassifier
+from fer_core.classifier import EmotionClassifier
 from fer_core.labels import EMOTIONS
+from fer_core.models import TFLITE_FILE, read_metrics
 from fer_core.training.calibrate import BINS, chance_ece, ece_of, nll, reliability
 from fer_core.training.data import Fer2013, load_fer2013
 from fer_core.uncertainty import TARGET_ACCURACY, accuracy_coverage, choose_threshold, curve
@@ -107,7 +107,8 @@ def evaluate(model_dir: Path, data: Fer2013, training: dict | None = None, ensem
         "latency_ms_per_face": face_latency_ms(classifier, x_test[0]),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores",
     }
-    previous = read_metrics(model_dir) or {}
+    stored = read_metrics(model_dir)
+    previous = stored.raw if stored else {}
     metrics["parameters"] = parameters or _count_parameters(model_dir) or previous.get("parameters")
     metrics["training"] = _training_summary(training) if training else previous.get("training")
     metrics["ensemble"] = ensemble or previous.get("ensemble")
@@ -367,7 +368,8 @@ def main(argv=None) -> int:
     model_dir, data = Path(args.model), load_fer2013(args.data)
     metrics = evaluate(model_dir, data)
     if args.check:
-        stored = read_metrics(model_dir) or {}
+        stored = read_metrics(model_dir)
+        stored = stored.raw if stored else {}
         for key in ("accuracy", "accuracy_tta", "macro_f1"):
             print(f"{key}: stored {stored.get(key)}, now {metrics[key]}")
         return 0 if stored.get("confusion_matrix") == metrics["confusion_matrix"] else 1

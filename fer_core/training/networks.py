@@ -9,7 +9,8 @@ import keras
 import numpy as np
 from keras import layers
 
-from fer_core.labels import EMOTIONS, FACE_SIZE
+from fer_core.faces import FACE_SIZE
+from fer_core.labels import EMOTIONS
 
 
 def augmentation(seed: int | None = None, erasing: bool = False, flip_only: bool = False) -> keras.Sequential:

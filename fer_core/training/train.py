@@ -34,8 +34,7 @@ import numpy as np  # noqa: E402
 
 from fer_core.labels import EMOTIONS  # noqa: E402
 from fer_core.training.data import load_fer2013  # noqa: E402
-from fer_core.training.distill import (DEFAULT_TEACHER_WEIGHT, augmented_views, blend_targets,  # noqa: E402
-                                      teacher_probabilities)
+from fer_core.training.distill import DEFAULT_TEACHER_WEIGHT, augmented_views, blend_targets, teacher_probabilities  # noqa: E402
 from fer_core.training.networks import allow_xla, augmentation, build_cnn, widen  # noqa: E402
 from fer_core.training.precision import PRECISIONS, choose_precision, cpu_model, gpu_names, step_seconds  # noqa: E402
 
@@ -126,7 +125,7 @@ def cached_teacher_targets(path: Path, teacher: str, faces: np.ndarray, views: i
     holds them for these faces and seed and for this very teacher file (by SHA-256); a machine without the
     teacher (a GPU machine that got only the run) uses what ``path`` holds. A seed draws the same first views
     whatever their number, so a run with more views than ``path`` holds has the teacher read only the new ones."""
-    from fer_core.classifier import ModelError, resolve_model_file
+    from fer_core.models import ModelError, resolve_model_file
 
     try:
         digest = hashlib.sha256(resolve_model_file(teacher).read_bytes()).hexdigest()

@@ -1,0 +1,137 @@
+"""The model folders under models/: which there are, which one is the default, where a name points, and what a
+folder's files say of its model (``metrics.json`` typed, the training history, class counts and the card).
+Reading them needs no dataset and no TensorFlow."""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+TFLITE_FILE = "model.tflite"
+METRICS_FILE = "metrics.json"
+
+
+class ModelError(RuntimeError):
+    """The emotion model is missing, damaged or breaks the contract; the message says which."""
+
+
+def default_model_dir() -> Path:
+    """The folder named in models/DEFAULT: the model the app runs when none is named."""
+    marker = MODELS_DIR / "DEFAULT"
+    if not marker.is_file():
+        raise ModelError(f"{marker} is missing, so there is no default model.")
+    return MODELS_DIR / marker.read_text().strip()
+
+
+def shipped_model_names() -> list[str]:
+    """The model folders under models/ that can be served ("accurate", "fast", ...), sorted."""
+    return sorted(p.parent.name for p in MODELS_DIR.glob(f"*/{TFLITE_FILE}"))
+
+
+def model_dir(model: str | os.PathLike | None) -> Path:
+    """The folder of a model given by name ("accurate", "fast": a folder under models/), by path (relative
+    paths that are not found here are tried from the repository, as an ensemble records its members), or None
+    for the default; a path to a file is returned as it is."""
+    if model is None:
+        return default_model_dir()
+    path = Path(model)
+    if not path.exists() and not path.is_absolute():
+        found = [base / path for base in (MODELS_DIR, MODELS_DIR.parent) if (base / path).exists()]
+        return found[0] if found else path
+    return path
+
+
+def resolve_model_file(model: str | os.PathLike | None) -> Path:
+    """A .tflite path from a model name, a model folder, a .tflite file, a .keras file with its .tflite beside
+    it, or None (the default)."""
+    path = model_dir(model)
+    if path.is_dir():
+        path = path / TFLITE_FILE
+    elif path.suffix == ".keras":
+        path = path.with_suffix(".tflite")
+        if not path.is_file():
+            raise ModelError(f"No {path.name} beside the Keras model; make one with "
+                             f"`python -m fer_core.training.export {path.with_suffix('.keras')}`.")
+    if not path.is_file():
+        names = ", ".join(shipped_model_names()) or "none"
+        raise ModelError(f"No model file at {path}. Shipped models: {names}; or give a model folder or .tflite.")
+    return path
+
+
+@dataclass(frozen=True)
+class ModelMetrics:
+    """What ``metrics.json`` (written by fer_core.training.evaluate) says of a model: every figure measured on
+    FER2013's PrivateTest unless named otherwise. The nested tables stay as written; ``raw`` is the whole file."""
+    accuracy: float
+    accuracy_tta: float
+    macro_f1: float
+    test_images: int
+    latency_p50_ms: float  # one face a call, on ``machine``
+    latency_p95_ms: float
+    machine: str
+    parameters: int | None
+    file_bytes: dict[str, int]
+    per_class: dict[str, dict]  # precision, recall, f1, support per emotion
+    confusion_matrix: dict  # counts, rows true, columns predicted
+    val_accuracy: float | None = None  # PublicTest
+    reliability: dict | None = None  # the reliability table, ECE and NLL
+    calibration: dict | None = None  # the temperature and what it changed
+    uncertainty: dict | None = None  # the "not sure" threshold and the accuracy-coverage curve
+    ensemble: dict | None = None  # members, mirroring, each member's figures
+    training: dict | None = None  # the recipe and the run's record (fer_core.training.recipe)
+    runs: list[dict] = field(default_factory=list)  # the training runs behind the model
+    raw: dict = field(default_factory=dict, repr=False, compare=False)
+
+    @classmethod
+    def from_json(cls, data: dict) -> "ModelMetrics":
+        latency = data["latency_ms_per_face"]
+        return cls(float(data["accuracy"]), float(data["accuracy_tta"]), float(data["macro_f1"]),
+                   int(data["test_images"]), float(latency["p50"]), float(latency["p95"]), data["machine"],
+                   data.get("parameters"), data["file_bytes"], data["per_class"], data["confusion_matrix"],
+                   data.get("val_accuracy"), data.get("reliability"), data.get("calibration"),
+                   data.get("uncertainty"), data.get("ensemble"), data.get("training"), data.get("runs") or [], data)
+
+    @property
+    def threshold(self) -> float:
+        """Below this top probability a face reads "not sure"; 0 (never unsure) for a model without one."""
+        return float(self.uncertainty["threshold"]) if self.uncertainty else 0.0
+
+    @property
+    def model_mb(self) -> float:
+        return self.file_bytes.get(TFLITE_FILE, 0) / 1e6
+
+
+def read_metrics(folder: str | os.PathLike) -> ModelMetrics | None:
+    """A model folder's metrics.json, or None if it has none (or one that is broken or incomplete)."""
+    try:
+        return ModelMetrics.from_json(json.loads((Path(folder) / METRICS_FILE).read_text()))
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+@dataclass(frozen=True)
+class ModelArtifacts:
+    folder: Path
+    metrics: ModelMetrics | None
+    history: pd.DataFrame | None
+    class_counts: dict | None
+    model_card: str | None
+
+
+def _read(path: Path, parse):
+    try:
+        return parse(path)
+    except (OSError, ValueError):
+        return None
+
+
+def load_artifacts(model: str | os.PathLike | None = None) -> ModelArtifacts:
+    """What the model folder of ``model`` (a name such as "fast", a folder, or None for the default) holds."""
+    folder = model_dir(model)
+    return ModelArtifacts(folder, read_metrics(folder), _read(folder / "history.csv", pd.read_csv),
+                          _read(folder / "class_counts.json", lambda p: json.loads(p.read_text())),
+                          _read(folder / "model.md", Path.read_text))

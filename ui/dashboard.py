@@ -1,0 +1,97 @@
+"""The Dashboard's sections: the model card of one model folder, drawn from its metrics.json and files."""
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from fer_core.models import ModelArtifacts, ModelMetrics
+from ui.charts import (accuracy_coverage, class_counts, confusion_heatmap, per_class_metrics, reliability_diagram,
+                       training_curves)
+from ui.engine import shipped_artifacts
+
+
+def headline(m: ModelMetrics) -> None:
+    accuracy, tta, f1, size, latency = st.columns(5)
+    accuracy.metric("Test accuracy", f"{m.accuracy:.1%}", help=f"FER2013 PrivateTest, {m.test_images:,} faces")
+    tta.metric("With mirrored face", f"{m.accuracy_tta:.1%}", help="Test-time augmentation")
+    f1.metric("Macro F1", f"{m.macro_f1:.3f}")
+    size.metric("Model size", f"{m.model_mb:.1f} MB", help=f"{m.parameters or 0:,} parameters")
+    latency.metric("Time per face", f"{m.latency_p50_ms:.2f} ms",
+                   help=f"Median time to classify one face on {m.machine}; 95th percentile {m.latency_p95_ms:.2f} ms")
+
+
+def members_and_runs(m: ModelMetrics) -> None:
+    if m.ensemble:
+        st.subheader("Members")
+        st.markdown(f"{len(m.ensemble['members'])} networks trained apart, each reading the face"
+                    f"{' and its mirror image' if m.ensemble['mirror'] else ''}; the app averages them.")
+        percent = st.column_config.NumberColumn(format="percent")
+        st.dataframe(pd.DataFrame([{"member": k["model"], "parameters": k.get("parameters"),
+                                    "PublicTest accuracy": k.get("val_accuracy"), "PrivateTest accuracy": k.get("accuracy")}
+                                   for k in m.ensemble["member_metrics"]]),
+                     hide_index=True, column_config={"parameters": st.column_config.NumberColumn(format="localized"),
+                                                     "PublicTest accuracy": percent, "PrivateTest accuracy": percent})
+    if m.runs:
+        st.subheader("Training runs")
+        st.dataframe(pd.DataFrame(m.runs), hide_index=True,
+                     column_config={"public_test": st.column_config.NumberColumn("best PublicTest", format="percent"),
+                                    "hours": st.column_config.NumberColumn(format="%.1f"),
+                                    "in_ensemble": st.column_config.CheckboxColumn("in the ensemble")})
+
+
+def curves(artifacts: ModelArtifacts) -> None:
+    """The training curves: the model's own, or those of the member chosen here for an ensemble."""
+    history, ensemble = artifacts.history, artifacts.metrics.ensemble
+    if ensemble and history is None:
+        member = st.selectbox("Training curves of", ensemble["members"],
+                              format_func=lambda path: path.rsplit("/", 1)[-1])
+        history = shipped_artifacts(member).history
+    if history is not None:
+        loss, acc = st.columns(2)
+        loss.plotly_chart(training_curves(history, "loss"))
+        acc.plotly_chart(training_curves(history, "accuracy"))
+
+
+def errors_by_class(artifacts: ModelArtifacts) -> None:
+    m = artifacts.metrics
+    matrix, classes = st.columns(2)
+    with matrix:
+        normalized = st.toggle("Show shares instead of counts", value=True)
+        cm = m.confusion_matrix
+        st.plotly_chart(confusion_heatmap(cm["counts"], cm["classes"], normalized))
+    with classes:
+        st.plotly_chart(per_class_metrics(m.per_class))
+        if artifacts.class_counts:
+            st.plotly_chart(class_counts(artifacts.class_counts))
+
+
+def honesty(m: ModelMetrics) -> None:
+    """The reliability diagram and what it means, then when the model says "not sure"."""
+    if m.reliability:
+        diagram, words = st.columns([3, 2])
+        diagram.plotly_chart(reliability_diagram(m.reliability["rows"]))
+        text = (f"#### Are its probabilities honest?\nWhen the model says “80% happy”, it should be right about 80% "
+                f"of the time. The bars show how often it is right at each level of confidence; the dashed line is "
+                f"perfect honesty. The average gap (expected calibration error) is **{m.reliability['ece']:.3f}**.")
+        if m.calibration:
+            after = m.calibration["private_test"]
+            text += (f"\n\nIts raw probabilities were softened by a temperature of {m.calibration['temperature']:.2f}, "
+                     f"chosen on a separate validation set; that moved the gap from {after['ece_before']:.3f} to "
+                     f"{after['ece_after']:.3f}.")
+        chance = m.reliability.get("ece_by_chance")
+        if chance:
+            text += (f"\n\nEven a perfectly honest model would show a gap of about {chance['mean']:.3f} on "
+                     f"{m.test_images:,} faces, by chance alone.")
+        words.markdown(text)
+    if m.uncertainty:
+        curve, words = st.columns([3, 2])
+        curve.plotly_chart(accuracy_coverage(m.uncertainty["curve"], m.threshold))
+        private = m.uncertainty["private_test"]
+        words.markdown(
+            f"#### When does it say “not sure”?\n"
+            f"When its top emotion has less than **{m.threshold:.0%}** probability, the app says "
+            f"“not sure: A or B?” instead of a label. On FER2013's test set it is sure of "
+            f"**{private['coverage']:.0%}** of faces and right about **{private['accuracy_when_sure']:.0%}** of "
+            f"those, against {m.accuracy:.0%} over all faces. The threshold was chosen on a separate "
+            f"validation set as the lowest that keeps the answers it is sure of right "
+            f"{m.uncertainty['target_accuracy']:.0%} of the time.")
