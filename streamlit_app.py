@@ -1,8 +1,8 @@
 """Facial emotion recognition: `streamlit run streamlit_app.py`."""
 import streamlit as st
 
-from ui.settings import sidebar_settings
 from ui.navigation import mark_entrypoint
+from ui.settings import sidebar_settings
 
 st.set_page_config(page_title="Emotion reader", page_icon=":material/mood:", layout="wide")
 

@@ -30,6 +30,7 @@ from fer_core.engine import Engine
 from fer_core.faces import DetectorError, HaarDetector, crop_faces, find_yunet_model, to_gray
 from fer_core.imageio import load_photo, read_image
 from fer_core.models import MODELS_DIR, read_metrics, resolve_model_file, shipped_model_names
+from fer_core.timing import timed
 
 ASSETS = Path(__file__).resolve().parent.parent / "assets"
 FER_CNN = MODELS_DIR / "accurate" / "members" / "fer_cnn"  # the model the shipped ones replace
@@ -40,17 +41,6 @@ def frames() -> dict[str, np.ndarray]:
     one = cv2.resize(read_image(ASSETS / "astronaut.jpg"), (480, 480))
     one_face = cv2.copyMakeBorder(one, 0, 0, 80, 80, cv2.BORDER_CONSTANT, value=(170, 170, 170))
     return {"1 face": one_face, "6 faces": read_image(ASSETS / "six-faces.jpg")}
-
-
-def timed(fn, runs: int, warmup: int = 5) -> np.ndarray:
-    for _ in range(warmup):
-        fn()
-    times = np.empty(runs)
-    for i in range(runs):
-        start = time.perf_counter()
-        fn()
-        times[i] = (time.perf_counter() - start) * 1000
-    return times
 
 
 def compare_models(face: np.ndarray, models: dict[str, Path], runs: int, rounds: int = 5) -> None:

@@ -1,7 +1,7 @@
 import streamlit as st
 
 from ui import dashboard
-from ui.engine import shipped_artifacts
+from ui.models import shipped_artifacts
 from ui.navigation import require_entrypoint
 from ui.settings import current_settings
 

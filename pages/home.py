@@ -1,7 +1,7 @@
 import streamlit as st
 
 from fer_core import EMOTIONS
-from ui.engine import shipped_artifacts
+from ui.models import shipped_artifacts
 from ui.navigation import require_entrypoint
 
 require_entrypoint()

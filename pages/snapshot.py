@@ -1,9 +1,9 @@
 import streamlit as st
 
 from ui.engine import get_engine
-from ui.settings import current_settings
 from ui.navigation import require_entrypoint
 from ui.results import show_analysis
+from ui.settings import current_settings
 
 require_entrypoint()
 

@@ -5,9 +5,9 @@ import streamlit as st
 from fer_core.imageio import FORMATS, UPLOAD_TYPES
 from fer_core.limits import MAX_IMAGES_PER_UPLOAD, MAX_UPLOAD_MB
 from ui.engine import get_engine
-from ui.settings import current_settings
 from ui.navigation import require_entrypoint
 from ui.results import show_analysis
+from ui.settings import current_settings
 
 require_entrypoint()
 

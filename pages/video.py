@@ -3,8 +3,8 @@ import streamlit as st
 from fer_core.limits import MAX_VIDEO_MB, MAX_VIDEO_SECONDS
 from fer_core.video import FORMATS, UPLOAD_TYPES
 from ui.engine import get_engine
-from ui.settings import current_settings
 from ui.navigation import require_entrypoint
+from ui.settings import current_settings
 from ui.video import analyze, show
 
 require_entrypoint()

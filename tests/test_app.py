@@ -1,21 +1,9 @@
 """Each page's wiring through Streamlit's AppTest, in this process, with real photos."""
 import pytest
-from streamlit.testing.v1 import AppTest
-from support import REPO, astronaut, encode, group_photo
+from support import app_page, astronaut, encode, group_photo
 
 from fer_core.labels import EMOTIONS
 from fer_core.models import MODELS_DIR, read_metrics, shipped_model_names
-
-TIMEOUT = 120
-
-
-def open_page(page: str) -> AppTest:
-    app = AppTest.from_file(str(REPO / "streamlit_app.py"), default_timeout=TIMEOUT)
-    app.run()
-    if page != "home":
-        app.switch_page(f"pages/{page}.py").run()
-    assert not app.exception, app.exception
-    return app
 
 
 def texts(app) -> str:
@@ -23,7 +11,7 @@ def texts(app) -> str:
 
 
 def test_home_says_what_it_does_and_that_nothing_is_stored():
-    app = open_page("home")
+    app = app_page("home")
     assert "never stored" in texts(app)
     assert "seven" in texts(app) and all(name in texts(app) for name in EMOTIONS)
     assert app.sidebar.selectbox(key="detector").value == "auto"
@@ -33,7 +21,7 @@ def test_home_says_what_it_does_and_that_nothing_is_stored():
 
 
 def test_upload_real_photos_and_a_broken_one():
-    app = open_page("upload")
+    app = app_page("upload")
     app.file_uploader[0].set_value([("astronaut.jpg", encode(astronaut(), "JPEG"), "image/jpeg"),
                                     ("broken.png", b"\x89PNG\r\n\x1a\n broken", "image/png"),
                                     ("group.png", encode(group_photo()), "image/png")])
@@ -54,7 +42,7 @@ def test_upload_real_photos_and_a_broken_one():
 
 
 def test_upload_sample_button():
-    app = open_page("upload")
+    app = app_page("upload")
     app.button(key="sample-astronaut.jpg").click().run()
     assert any(m.value.startswith("**Face 1:") for m in app.markdown)
 
@@ -62,14 +50,14 @@ def test_upload_sample_button():
 def test_no_face_gets_a_friendly_message():
     from support import no_face
 
-    app = open_page("upload")
+    app = app_page("upload")
     app.file_uploader[0].set_value(("coffee.png", encode(no_face()), "image/png"))
     app.run()
     assert any("No face was found" in i.value for i in app.info)
 
 
 def test_snapshot():
-    app = open_page("snapshot")
+    app = app_page("snapshot")
     app.camera_input[0].set_value(("snapshot.jpg", encode(astronaut(), "JPEG"), "image/jpeg"))
     app.run()
     assert not app.exception, app.exception
@@ -77,7 +65,7 @@ def test_snapshot():
 
 
 def test_dashboard_builds_its_figures_from_the_artifacts():
-    app = open_page("dashboard")
+    app = app_page("dashboard")
     assert len(app.get("plotly_chart")) >= 5
     assert [m.label for m in app.metric][:3] == ["Test accuracy", "With mirrored face", "Macro F1"]
     app.toggle[0].set_value(False).run()
@@ -86,7 +74,7 @@ def test_dashboard_builds_its_figures_from_the_artifacts():
 
 @pytest.mark.parametrize("model", shipped_model_names())
 def test_dashboard_shows_the_card_of_the_chosen_model(model):
-    app = open_page("dashboard")
+    app = app_page("dashboard")
     app.session_state["model"] = model  # AppTest runs a page without the entry point's sidebar
     app.run()
     assert not app.exception, app.exception
@@ -102,7 +90,7 @@ def test_dashboard_shows_the_card_of_the_chosen_model(model):
 @pytest.mark.parametrize("detector", ["haar", "yunet"])
 def test_detector_setting(detector, yunet_model, monkeypatch):
     monkeypatch.setenv("FER_YUNET_MODEL", str(yunet_model))
-    app = open_page("upload")
+    app = app_page("upload")
     app.session_state["detector"] = detector  # AppTest runs a page without the entry point's sidebar
     app.file_uploader[0].set_value(("group.png", encode(group_photo()), "image/png")).run()
     assert len([m for m in app.markdown if m.value.startswith("**Face ")]) == 6

@@ -5,9 +5,7 @@ import io
 import numpy as np
 import pytest
 from PIL import Image
-from support import astronaut, encode
-from test_app import open_page
-from test_imageio import phone_photo
+from support import app_page, astronaut, encode, phone_photo
 
 from fer_core.limits import MAX_IMAGES_PER_UPLOAD
 from ui.results import escape_markdown
@@ -52,7 +50,7 @@ INPUTS = {
 def page(yunet_model):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("FER_YUNET_MODEL", str(yunet_model))  # YuNet finds the fifty faces
-        app = open_page("upload")
+        app = app_page("upload")
         app.file_uploader[0].set_value([(name, data, "application/octet-stream")
                                         for name, (data, _) in INPUTS.items()])
         app.run()
@@ -82,7 +80,7 @@ def test_good_files_of_the_same_upload_get_their_results(page):
 
 
 def test_too_many_images_are_capped():
-    app = open_page("upload")
+    app = app_page("upload")
     small = encode(astronaut()[::2, ::2])
     app.file_uploader[0].set_value([(f"p{i}.png", small, "image/png") for i in range(MAX_IMAGES_PER_UPLOAD + 1)])
     app.run()
@@ -93,7 +91,7 @@ def test_too_many_images_are_capped():
 def test_a_photo_over_the_size_limit_is_refused_by_the_server_too():
     from fer_core.limits import MAX_UPLOAD_MB
 
-    app = open_page("upload")
+    app = app_page("upload")
     oversized = JPEG + bytes(MAX_UPLOAD_MB * 2**20)  # a real photo padded past the limit
     app.file_uploader[0].set_value([("big.jpg", oversized, "image/jpeg"), ("astronaut.jpg", JPEG, "image/jpeg")])
     app.run()

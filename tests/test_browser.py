@@ -1,88 +1,25 @@
 """End to end: `streamlit run` on a free port, Debian's Chromium driven by Playwright, a fake camera
 showing a real face. Screenshots of every page land in test-output/."""
-import re
 import time
 import urllib.request
 from pathlib import Path
 
 import pytest
-from browser import SCREENSHOTS, app_env, camera_browser, launch_chromium, open_page, streamlit_server
-from support import REPO
+from support import (
+    LIVE_FACE,
+    TIMEOUT_MS,
+    app_env,
+    click_start,
+    launch_chromium,
+    shot,
+    snapshot_photo,
+    start_live,
+    stop_live,
+    streamlit_server,
+    upload_photo,
+)
 
-playwright_api = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.browser
-TIMEOUT_MS = 60_000
-LIVE_FACE = re.compile(r"Face #\d+: ")  # a face that leaves view and comes back gets a new number
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    SCREENSHOTS.mkdir(exist_ok=True)
-    with streamlit_server(SCREENSHOTS / "streamlit.log") as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def playwright():
-    with playwright_api.sync_playwright() as running:
-        yield running
-
-
-@pytest.fixture(scope="module")
-def browser(playwright, tmp_path_factory):
-    with camera_browser(playwright, tmp_path_factory.mktemp("camera") / "face.y4m") as chromium:
-        yield chromium
-
-
-@pytest.fixture
-def page(browser):
-    with open_page(browser, TIMEOUT_MS) as page:
-        yield page
-
-
-def shot(page, name):
-    page.screenshot(path=SCREENSHOTS / f"{name}.png", full_page=True)
-
-
-def upload_photo(page, url):
-    page.goto(url + "/upload")
-    page.get_by_text("Face detector").wait_for()  # the app's sidebar, even on a deep link to a fresh server
-    page.locator("input[type=file]").set_input_files(str(REPO / "assets" / "astronaut.jpg"))
-    page.get_by_text("Face 1: happy").wait_for()
-    page.locator(".js-plotly-plot").first.wait_for()
-
-
-def snapshot_photo(page, url):
-    page.goto(url + "/snapshot")
-    page.locator("[data-testid=stCameraInput] video").wait_for()  # the camera is streaming
-    take = page.get_by_role("button", name="Take Photo")
-    take.wait_for()
-    time.sleep(1)  # let the fake camera deliver frames before the shutter
-    take.click()
-    page.get_by_role("button", name="Clear photo").wait_for()
-    page.get_by_text("Face 1:").wait_for()
-
-
-def click_start(page, url):
-    page.goto(url + "/live")
-    component = page.frame_locator("iframe[title*=webrtc]")
-    component.get_by_role("button", name="START").wait_for()
-    time.sleep(1)  # the component wires its handlers after drawing the button
-    component.get_by_role("button", name="START").click()
-    component.get_by_role("button", name="STOP").wait_for()
-
-
-def start_live(page, url) -> float:
-    """START the stream; returns the frames per second the page reports after a few seconds."""
-    click_start(page, url)
-    page.get_by_text(LIVE_FACE).first.wait_for()
-    time.sleep(4)
-    readout = page.get_by_text("frames per second").inner_text()
-    return float(readout.split()[0])
-
-
-def stop_live(page):
-    page.frame_locator("iframe[title*=webrtc]").get_by_role("button", name="STOP").click()
 
 
 def test_upload(server, page):

@@ -3,7 +3,8 @@ Snapshot on Accurate; each page keeps its own choice; the Dashboard shows the ca
 import re
 
 import pytest
-from test_browser import TIMEOUT_MS, browser, page, playwright, playwright_api, server, shot  # noqa: F401
+from playwright.sync_api import expect
+from support import TIMEOUT_MS, shot
 
 from fer_core.models import shipped_model_names
 
@@ -17,8 +18,8 @@ def model_box(page):
 
 def shows(page, words: str):
     """Waits until the sidebar's model box reads ``words``... (Accurate or Fast, its accuracy and time)."""
-    playwright_api.expect(model_box(page)).to_have_value(re.compile(rf"^{words} \(\d+% right, [\d.]+ ms\)$"),
-                                                         timeout=TIMEOUT_MS)
+    expect(model_box(page)).to_have_value(re.compile(rf"^{words} \(\d+% right, [\d.]+ ms\)$"),
+                       timeout=TIMEOUT_MS)
 
 
 def choose(page, words: str):
@@ -27,12 +28,12 @@ def choose(page, words: str):
 
 
 @pytest.mark.parametrize(("path", "starts_on"), [("upload", "Accurate"), ("snapshot", "Accurate"), ("live", "Fast")])
-def test_each_page_starts_on_its_model(server, page, path, starts_on):  # noqa: F811
+def test_each_page_starts_on_its_model(server, page, path, starts_on):
     page.goto(f"{server[0]}/{path}")
     shows(page, starts_on)
 
 
-def test_a_page_keeps_its_choice(server, page):  # noqa: F811
+def test_a_page_keeps_its_choice(server, page):
     page.goto(server[0] + "/upload")
     shows(page, "Accurate")
     choose(page, "Fast")
@@ -45,7 +46,7 @@ def test_a_page_keeps_its_choice(server, page):  # noqa: F811
     shows(page, "Accurate")  # another page, its own choice
 
 
-def test_dashboard_shows_the_chosen_model(server, page):  # noqa: F811
+def test_dashboard_shows_the_chosen_model(server, page):
     page.goto(server[0] + "/dashboard")
     page.get_by_text("Model dashboard: accurate").wait_for()
     page.get_by_text("Members", exact=True).wait_for()

@@ -5,15 +5,13 @@ import time
 from pathlib import Path
 
 import pytest
-from browser import camera_browser, open_page, unsure_face
-from support import REPO, encode
-from test_browser import TIMEOUT_MS, browser, click_start, page, playwright, server, shot  # noqa: F401
+from support import REPO, TIMEOUT_MS, browser_page, camera_browser, click_start, encode, shot, unsure_face
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def unsure_browser(playwright, tmp_path_factory):  # noqa: F811
+def unsure_browser(playwright, tmp_path_factory):
     """Chromium whose camera shows the cameraman."""
     with camera_browser(playwright, tmp_path_factory.mktemp("camera") / "cameraman.y4m", unsure_face()) as chromium:
         yield chromium
@@ -21,11 +19,11 @@ def unsure_browser(playwright, tmp_path_factory):  # noqa: F811
 
 @pytest.fixture
 def unsure_page(unsure_browser):
-    with open_page(unsure_browser, TIMEOUT_MS) as page:
+    with browser_page(unsure_browser, TIMEOUT_MS) as page:
         yield page
 
 
-def test_upload_says_not_sure_and_explains_why(server, page, tmp_path):  # noqa: F811
+def test_upload_says_not_sure_and_explains_why(server, page, tmp_path):
     photo = tmp_path / "cameraman.png"
     photo.write_bytes(encode(unsure_face()))
     page.goto(server[0] + "/upload")
@@ -45,7 +43,7 @@ def test_upload_says_not_sure_and_explains_why(server, page, tmp_path):  # noqa:
     shot(page, "upload-not-sure-why")
 
 
-def test_group_mood_above_the_faces(server, page):  # noqa: F811
+def test_group_mood_above_the_faces(server, page):
     page.goto(server[0] + "/upload")
     page.locator("input[type=file]").set_input_files(str(REPO / "assets" / "six-faces.jpg"))
     page.get_by_text("6 faces: 6 happy").wait_for()
@@ -53,7 +51,7 @@ def test_group_mood_above_the_faces(server, page):  # noqa: F811
     shot(page, "upload-group-mood")
 
 
-def test_snapshot_says_not_sure(server, unsure_page):  # noqa: F811
+def test_snapshot_says_not_sure(server, unsure_page):
     unsure_page.goto(server[0] + "/snapshot")
     unsure_page.locator("[data-testid=stCameraInput] video").wait_for()
     time.sleep(1)
@@ -62,13 +60,13 @@ def test_snapshot_says_not_sure(server, unsure_page):  # noqa: F811
     shot(unsure_page, "snapshot-not-sure")
 
 
-def test_live_says_not_sure(server, unsure_page):  # noqa: F811
+def test_live_says_not_sure(server, unsure_page):
     click_start(unsure_page, server[0])
     unsure_page.get_by_text(re.compile(r"Face #\d+: not sure: \w+ or \w+\?")).first.wait_for()
     shot(unsure_page, "live-not-sure")
 
 
-def test_dashboard_shows_when_the_model_is_sure(server, page):  # noqa: F811
+def test_dashboard_shows_when_the_model_is_sure(server, page):
     page.goto(server[0] + "/dashboard")
     page.get_by_text("When does it say “not sure”?").wait_for()
     page.get_by_text("When the model says it is sure").wait_for()

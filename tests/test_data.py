@@ -1,30 +1,11 @@
 """fer_core.training.data reads FER2013 as CSV, as the image-folder release and as our .npz: same arrays."""
-import csv
 
 import numpy as np
 import pytest
-from PIL import Image
-from support import tiny_fer2013
+from support import tiny_fer2013, write_csv, write_folders
 
 from fer_core.labels import EMOTIONS
 from fer_core.training.data import DatasetError, load_fer2013
-
-
-def write_csv(data, path):
-    with open(path, "w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["emotion", "pixels", "Usage"])
-        for x, y, usage in zip(data["x"], data["y"], data["usage"]):
-            writer.writerow([int(y), " ".join(map(str, x.ravel())), usage])
-    return path
-
-
-def write_folders(data, root, ext="png"):
-    for i, (x, y, usage) in enumerate(zip(data["x"], data["y"], data["usage"])):
-        folder = root / ("train" if usage == "Training" else "test") / EMOTIONS[y]
-        folder.mkdir(parents=True, exist_ok=True)
-        Image.fromarray(x).save(folder / f"{usage}_{i:05d}.{ext}")
-    return root
 
 
 def canonical(dataset):

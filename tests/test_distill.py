@@ -8,9 +8,9 @@ from support import lfw_faces, run_module, tiny_fer2013
 
 from fer_core.classifier import EmotionClassifier
 from fer_core.training.calibrate import soften
-from fer_core.training.distill import augmented_views, blend_targets, teacher_probabilities
-from fer_core.training.evaluate import _teacher_sentence
-from fer_core.training.train import ViewBatches, cached_teacher_targets
+from fer_core.training.recipe import Recipe
+from fer_core.training.teacher import augmented_views, blend_targets, cached_teacher_targets, teacher_probabilities
+from fer_core.training.train import ViewBatches
 
 pytestmark = pytest.mark.slow
 
@@ -27,7 +27,7 @@ def test_targets_blend_the_label_with_the_teacher(tiny_model):
     with pytest.raises(ValueError, match="weight"):
         blend_targets(labels, teacher, 1.5)
     # The card says what the targets were: a blend, or the teacher alone.
-    sentence = {w: _teacher_sentence({"teacher": "models/accurate", "teacher_weight": w}) for w in (0.7, 1.0)}
+    sentence = {w: Recipe(teacher="models/accurate", teacher_weight=w).teacher_words() for w in (0.7, 1.0)}
     assert "0.3 x its label plus 0.7 x the teacher's" in sentence[0.7]
     assert "the teacher's calibrated probabilities (its label is not used)" in sentence[1.0]
 
@@ -117,13 +117,13 @@ def test_the_teacher_reads_augmented_views_and_the_run_keeps_them(tiny_model, tm
 
 
 def test_a_run_with_more_views_has_the_teacher_read_only_the_new_ones(tiny_model, tmp_path, monkeypatch):
-    from fer_core.training import train
+    from fer_core.training import teacher
 
     faces = lfw_faces(12)
     kept = tmp_path / "teacher_probs.npz"
     two_views, two_probs = cached_teacher_targets(kept, str(tiny_model), faces, views=2, seed=5)
     read = []
-    monkeypatch.setattr(train, "teacher_probabilities", lambda teacher, view: read.append(view) or
+    monkeypatch.setattr(teacher, "teacher_probabilities", lambda teacher, view: read.append(view) or
                         teacher_probabilities(teacher, view))
     views, probs = cached_teacher_targets(kept, str(tiny_model), faces, views=3, seed=5)
     assert len(read) == 1

@@ -7,18 +7,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
-from support import REPO, astronaut, encode, group_photo, lfw_faces, no_face, run_module
-from test_faces import ASTRONAUT_FACE
+from support import ASTRONAUT_FACE, REPO, astronaut, encode, group_photo, lfw_faces, no_face, run_module
 
 from fer_core import EMOTIONS, Engine, ImageError, ModelError, annotate
 from fer_core.classifier import EmotionClassifier
 from fer_core.faces import iou
 from fer_core.report import face_records, to_csv, to_json
-
-
-@pytest.fixture(scope="module", params=["haar", "yunet"])
-def engine(request, model_dir, yunet_model):
-    return Engine.load(model_dir, request.param, yunet_model=yunet_model)
 
 
 def test_one_face(engine):

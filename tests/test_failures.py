@@ -1,8 +1,7 @@
 """Failure of parts: a missing or corrupt model or YuNet file gets a clear message, and a fallback
 where one exists. The browser-side failures (camera refused, TURN unreachable) are in test_browser.py."""
 import pytest
-from support import astronaut, encode
-from test_app import open_page
+from support import app_page, astronaut, encode
 
 
 def file_with(path, content: bytes | None):
@@ -15,7 +14,7 @@ def file_with(path, content: bytes | None):
 @pytest.mark.parametrize("content", [None, b"", b"\x00" * 4096, b"TFL3 but not really a model"])
 def test_missing_or_corrupt_model(content, tmp_path, monkeypatch):
     monkeypatch.setenv("FER_MODEL", file_with(tmp_path / "model.tflite", content))
-    app = open_page("upload")
+    app = app_page("upload")
     (error,) = app.error
     assert "The emotion model could not be loaded" in error.value
     assert ("No model file" if content is None else "damaged") in app.code[0].value  # the detail, folded away
@@ -25,7 +24,7 @@ def test_missing_or_corrupt_model(content, tmp_path, monkeypatch):
 @pytest.mark.parametrize("content", [None, b"not an onnx file"])
 def test_missing_or_corrupt_yunet_falls_back_to_haar(content, tmp_path, monkeypatch):
     monkeypatch.setenv("FER_YUNET_MODEL", file_with(tmp_path / "yunet.onnx", content))
-    app = open_page("upload")
+    app = app_page("upload")
     assert not app.info and not app.warning  # no banner...
     assert any("built-in face finder" in c.value for c in app.sidebar.caption)  # ...a calm note by the setting
     assert "Haar detector is used" in app.sidebar.expander[0].code[0].value  # with the detail folded away
@@ -35,7 +34,7 @@ def test_missing_or_corrupt_yunet_falls_back_to_haar(content, tmp_path, monkeypa
 
 def test_yunet_asked_for_by_name_but_broken(tmp_path, monkeypatch):
     monkeypatch.setenv("FER_YUNET_MODEL", file_with(tmp_path / "yunet.onnx", b"broken"))
-    app = open_page("upload")
+    app = app_page("upload")
     app.session_state["detector"] = "yunet"
     app.run()
     assert "face finder could not be started" in app.error[0].value and "another face detector" in app.error[0].value

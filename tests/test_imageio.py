@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 from PIL import ExifTags, Image
-from support import REPO, astronaut, encode
+from support import REPO, astronaut, encode, phone_photo
 
 from fer_core import ImageError, read_image
 from fer_core.imageio import load_photo
@@ -168,15 +168,6 @@ def test_small_images_and_frames_are_not_resized(photo):
     np.testing.assert_array_equal(out.rgb, photo)
     frame = np.zeros((3000, 100, 3), np.uint8)
     assert load_photo(frame).rgb.shape == (ANALYSIS_MAX_SIDE, 68, 3) and load_photo(frame).full_size == (100, 3000)
-
-
-def phone_photo(fmt: str) -> bytes:
-    """What a phone writes: the sensor's pixels turned a quarter, and EXIF orientation 6 to turn them upright
-    (HEIC: pillow-heif stores it as the container's rotation, as iPhones do)."""
-    stored = Image.fromarray(astronaut()[:, :400]).transpose(Image.Transpose.ROTATE_90)
-    exif = Image.Exif()
-    exif[ExifTags.Base.Orientation] = 6
-    return encode(stored, fmt, quality=90, exif=exif.tobytes())
 
 
 @pytest.mark.parametrize("fmt", ["HEIF", "AVIF"])

@@ -3,13 +3,7 @@ import numpy as np
 import pytest
 from support import astronaut, group_photo
 
-from fer_core import Engine
 from fer_core.live import LiveAnalyzer
-
-
-@pytest.fixture(scope="module")
-def engine(model_dir):
-    return Engine.load(model_dir, "haar")
 
 
 def moving_face_frames(n: int):
@@ -20,15 +14,15 @@ def moving_face_frames(n: int):
         yield frame
 
 
-def test_a_moving_face_keeps_its_id_and_its_probabilities_are_smoothed(engine):
-    analyzer = LiveAnalyzer(engine, smoothing=0.6)
+def test_a_moving_face_keeps_its_id_and_its_probabilities_are_smoothed(haar_engine):
+    analyzer = LiveAnalyzer(haar_engine, smoothing=0.6)
     raw, smoothed = [], []
     for frame in moving_face_frames(10):
         annotated, readout = analyzer.process(frame)
         assert annotated.shape == frame.shape and not np.array_equal(annotated, frame)
         ((track_id, face),) = readout.faces
         assert track_id == 1
-        raw.append(engine.analyze(frame)[0].probs)
+        raw.append(haar_engine.analyze(frame)[0].probs)
         smoothed.append(face.probs)
     assert readout.fps > 0 and readout.error is None
     # Smoothed probabilities move less from frame to frame than the raw ones.
@@ -36,8 +30,8 @@ def test_a_moving_face_keeps_its_id_and_its_probabilities_are_smoothed(engine):
     np.testing.assert_allclose(np.sum(smoothed, axis=1), 1, atol=1e-5)
 
 
-def test_faces_get_distinct_ids_and_are_forgotten_when_gone(engine):
-    analyzer = LiveAnalyzer(engine, max_missed=2)
+def test_faces_get_distinct_ids_and_are_forgotten_when_gone(haar_engine):
+    analyzer = LiveAnalyzer(haar_engine, max_missed=2)
     _, readout = analyzer.process(group_photo())
     assert sorted(i for i, _ in readout.faces) == [1, 2, 3, 4, 5, 6]
     empty = np.full((480, 640, 3), 170, np.uint8)
@@ -50,12 +44,12 @@ def test_faces_get_distinct_ids_and_are_forgotten_when_gone(engine):
 
 @pytest.mark.parametrize("frame", [np.zeros((1, 1, 3), np.uint8), np.zeros((48, 2000, 3), np.uint8),
                                    np.zeros((480, 640), np.uint8), np.zeros((480, 640, 3), np.float32)])
-def test_frames_of_unusual_size_or_format(engine, frame):
-    annotated, readout = LiveAnalyzer(engine).process(frame)
+def test_frames_of_unusual_size_or_format(haar_engine, frame):
+    annotated, readout = LiveAnalyzer(haar_engine).process(frame)
     assert readout.faces == [] and readout.error is None and annotated.shape[:2] == frame.shape[:2]
 
 
-def test_unreadable_frame_is_reported_not_raised(engine):
+def test_unreadable_frame_is_reported_not_raised(haar_engine):
     frame = np.zeros((480, 640, 2), np.uint8)
-    annotated, readout = LiveAnalyzer(engine).process(frame)
+    annotated, readout = LiveAnalyzer(haar_engine).process(frame)
     assert annotated is frame and "image array" in readout.error

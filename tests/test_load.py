@@ -9,9 +9,7 @@ import urllib.request
 import cv2
 import numpy as np
 import pytest
-from browser import SCREENSHOTS, MemorySampler, tree_rss_mb
-from support import YUNET_MODEL, encode, group_photo
-from test_browser import browser, playwright, server  # noqa: F401  (fixtures)
+from support import SCREENSHOTS, YUNET_MODEL, MemorySampler, encode, group_photo, tree_rss_mb
 
 from fer_core import Engine
 
@@ -31,7 +29,7 @@ def photo(i: int, size: tuple[int, int]) -> bytes:
     return encode(cv2.resize(keep, size, interpolation=cv2.INTER_LINEAR), "JPEG", quality=90)
 
 
-def upload_at_once(server, browser, tmp_path, size, sessions, name):  # noqa: F811
+def upload_at_once(server, browser, tmp_path, size, sessions, name):
     url, process, _ = server
     engine = Engine.load(detector="auto", yunet_model=YUNET_MODEL)  # what the server's sessions run
     expected = []
@@ -80,9 +78,9 @@ def upload_at_once(server, browser, tmp_path, size, sessions, name):  # noqa: F8
     assert memory.peak <= MEMORY_CEILING_MB, f"server peaked at {memory.peak:.0f} MB"
 
 
-def test_twenty_sessions_with_12_megapixel_photos(server, browser, tmp_path):  # noqa: F811
+def test_twenty_sessions_with_12_megapixel_photos(server, browser, tmp_path):
     upload_at_once(server, browser, tmp_path, (4000, 3000), 20, "20x12mp")
 
 
-def test_five_sessions_with_49_megapixel_photos(server, browser, tmp_path):  # noqa: F811
+def test_five_sessions_with_49_megapixel_photos(server, browser, tmp_path):
     upload_at_once(server, browser, tmp_path, (8100, 6050), 5, "5x49mp")

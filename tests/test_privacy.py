@@ -7,11 +7,21 @@ import uuid
 
 import numpy as np
 import pytest
-from browser import app_env, launch_chromium, streamlit_server, write_face_video
-from clips import encode_clip, two_faces_frames
 from PIL import PngImagePlugin
-from support import REPO, astronaut, encode
-from test_browser import LIVE_FACE, click_start, playwright, snapshot_photo  # noqa: F401  (fixture)
+from support import (
+    LIVE_FACE,
+    REPO,
+    app_env,
+    astronaut,
+    click_start,
+    encode,
+    encode_clip,
+    launch_chromium,
+    snapshot_photo,
+    streamlit_server,
+    two_faces_frames,
+    write_face_video,
+)
 
 pytestmark = pytest.mark.browser
 RUNNER_FILES = {".git", "__pycache__", ".pytest_cache", ".hypothesis", "test-output"}  # the test runner's own
@@ -29,7 +39,7 @@ def files_under(*roots) -> dict[str, tuple[float, int]]:
     return found
 
 
-def test_nothing_stored_nothing_logged(playwright, tmp_path):  # noqa: F811
+def test_nothing_stored_nothing_logged(playwright, tmp_path):
     server_tmp, server_home = tmp_path / "server-tmp", tmp_path / "server-home"
     server_tmp.mkdir()
     server_home.mkdir()

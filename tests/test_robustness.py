@@ -2,23 +2,17 @@
 import io
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 from support import astronaut, encode
 
-from fer_core import Engine, ImageError, read_image
+from fer_core import ImageError, read_image
 from fer_core.limits import MAX_FACES_PER_IMAGE
 
 MODES = ["1", "L", "LA", "P", "RGB", "RGBA", "CMYK", "I", "I;16", "F", "YCbCr"]
 FORMATS = {"PNG": ["1", "L", "LA", "P", "RGB", "RGBA", "I;16"], "JPEG": ["L", "RGB", "CMYK"],
            "WEBP": ["RGB", "RGBA"], "BMP": ["1", "L", "P", "RGB"], "GIF": ["L", "P"], "TIFF": MODES}
-
-
-@pytest.fixture(scope="module")
-def engine(model_dir):
-    return Engine.load(model_dir, "haar")
 
 
 @st.composite
@@ -60,32 +54,31 @@ def test_real_headers_with_random_bodies(body, fmt):
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(encoded_images())
-def test_random_images_of_every_mode(engine, sample):
+def test_random_images_of_every_mode(haar_engine, sample):
     data, (width, height) = sample
     rgb = use_or_refuse(lambda: read_image(data))
     if rgb is not None:
         assert rgb.dtype == np.uint8 and rgb.shape == (height, width, 3)
-    faces = use_or_refuse(lambda: engine.analyze(data))
+    faces = use_or_refuse(lambda: haar_engine.analyze(data))
     assert faces is None or all(abs(sum(f.probs) - 1) < 1e-4 for f in faces)
 
 
 @settings(max_examples=60, deadline=None)
 @given(st.integers(1, 400), st.integers(1, 400), st.sampled_from([1, 3, 4]),
        st.sampled_from([np.uint8, np.uint16, np.float32, np.float64, np.int32, bool]))
-def test_random_arrays(engine, height, width, channels, dtype):
+def test_random_arrays(haar_engine, height, width, channels, dtype):
     array = np.random.default_rng(height * width).random((height, width, channels)) * 300
     array = array.astype(dtype)
     rgb = read_image(array)
     assert rgb.shape == (height, width, 3)
-    assert engine.analyze(array) == engine.analyze(rgb)
+    assert haar_engine.analyze(array) == haar_engine.analyze(rgb)
 
 
-def test_a_crowd_is_found_and_capped(model_dir, yunet_model):
-    engine = Engine.load(model_dir, "yunet", yunet_model=yunet_model)
+def test_a_crowd_is_found_and_capped(yunet_engine):
     face = np.pad(astronaut()[40:240, 130:320], ((20, 20), (20, 20), (0, 0)), constant_values=200)
     crowd = np.tile(face, (7, 8, 1))  # 56 faces; two side by side make 112
-    assert len(engine.analyze(crowd)) == 56
-    faces = engine.analyze(np.hstack([crowd, crowd]))
+    assert len(yunet_engine.analyze(crowd)) == 56
+    faces = yunet_engine.analyze(np.hstack([crowd, crowd]))
     assert len(faces) == MAX_FACES_PER_IMAGE
-    assert min(f.score for f in faces) >= max(f.score for f in engine.detector.detect(np.hstack([crowd, crowd]))[
+    assert min(f.score for f in faces) >= max(f.score for f in yunet_engine.detector.detect(np.hstack([crowd, crowd]))[
         MAX_FACES_PER_IMAGE:])  # the most confident were kept

@@ -6,9 +6,7 @@ import urllib.error
 import urllib.request
 
 import pytest
-from browser import SCREENSHOTS, streamlit_server
-from support import REPO, astronaut, encode
-from test_app import open_page
+from support import REPO, SCREENSHOTS, app_page, astronaut, encode, streamlit_server
 
 from ui.results import escape_markdown, safe_stem
 
@@ -42,7 +40,7 @@ def test_no_raw_html_anywhere():
 
 
 def test_hostile_file_name_is_escaped_and_never_a_path():
-    app = open_page("upload")
+    app = app_page("upload")
     app.file_uploader[0].set_value((HOSTILE_NAME, encode(astronaut()), "image/png"))
     app.run()
     (title,) = app.subheader
@@ -66,9 +64,14 @@ def test_requirements_are_pinned():
 
 
 def test_dependency_audit():
-    """pip-audit over the pinned app requirements. Where the advisory service is unreachable (as in the
-    sandbox our CI runs in) it reports the packages as not audited and finds nothing; a finding fails."""
+    """pip-audit over the pinned app requirements: a known vulnerability fails. Where the advisory service
+    cannot be reached (as in the sandbox our CI runs in) pip-audit audits nothing and says so per package: the
+    test then skips, and says so, rather than pass on an audit that did not happen."""
     result = subprocess.run(["python", "-m", "pip_audit", "-r", str(REPO / "requirements.txt"), "--no-deps",
                              "--disable-pip", "--progress-spinner", "off"], capture_output=True, text=True, timeout=300)
     print(result.stdout, result.stderr[-2000:])
     assert result.returncode == 0, result.stdout + result.stderr[-2000:]
+    unaudited = re.findall(r"^(\S+) +.*could not be audited", result.stdout, flags=re.M)
+    if unaudited:
+        pytest.skip(f"the advisory service could not be reached: {len(unaudited)} of the pinned packages were not "
+                    f"audited ({', '.join(unaudited[:3])}, ...); run `pip-audit -r requirements.txt` with a network")

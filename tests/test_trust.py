@@ -61,9 +61,8 @@ def test_the_shipped_model_carries_its_threshold():
     assert Engine.load(folder, "haar").classifier.threshold == stored["threshold"]
 
 
-def test_group_mood_of_the_six_faces_sample(yunet_model):
-    engine = Engine.load(detector="yunet", yunet_model=yunet_model)
-    faces = engine.analyze(REPO / "assets" / "six-faces.jpg")
+def test_group_mood_of_the_six_faces_sample(yunet_engine):
+    faces = yunet_engine.analyze(REPO / "assets" / "six-faces.jpg")
     assert mood_summary(faces) == "6 faces: 6 happy"
     mixed = faces[:4] + [FaceResult(f.box, f.score, f.probs, threshold=0.99) for f in faces[4:]]
     assert mood_summary(mixed) == "6 faces: 4 happy, 2 not sure"
@@ -72,51 +71,47 @@ def test_group_mood_of_the_six_faces_sample(yunet_model):
     assert mood_summary(faces[:1]) == "1 face: 1 happy" and mood_summary([]) == "0 faces"
 
 
-@pytest.fixture(scope="module")
-def engine(model_dir):
-    return Engine.load(model_dir, "haar")
-
-
-def test_explanation_shape_range_and_speed(engine):
+def test_explanation_shape_range_and_speed(haar_engine):
     faces = lfw_faces(8)
-    engine.explain(faces[:1])  # warm up
+    haar_engine.explain(faces[:1])  # warm up
     start = time.perf_counter()
-    maps = engine.explain(faces)
+    maps = haar_engine.explain(faces)
     per_face_ms = (time.perf_counter() - start) * 1000 / len(faces)
     print(f"\nexplanation: {per_face_ms:.0f} ms per face")
     assert maps.shape == (8, 48, 48) and maps.dtype == np.float32
     assert maps.min() >= 0 and np.allclose(maps.max(axis=(1, 2)), 1)
-    np.testing.assert_array_equal(engine.explain(faces[:2]), maps[:2])  # the same face, the same map
-    assert engine.explain(np.zeros((0, 48, 48), np.uint8)).shape == (0, 48, 48)
+    np.testing.assert_array_equal(haar_engine.explain(faces[:2]), maps[:2])  # the same face, the same map
+    assert haar_engine.explain(np.zeros((0, 48, 48), np.uint8)).shape == (0, 48, 48)
 
 
-def faithfulness(engine, faces: np.ndarray, seed: int = 0) -> np.ndarray:
+def faithfulness(haar_engine, faces: np.ndarray, seed: int = 0) -> np.ndarray:
     """Per face: does hiding the 20% most salient pixels lower the predicted probability more than hiding a
     random 20%? Hidden pixels are set to the face's mean."""
     rng = np.random.default_rng(seed)
-    maps = engine.explain(faces)
-    predicted = engine.classify(faces).argmax(1)
+    maps = haar_engine.explain(faces)
+    predicted = haar_engine.classify(faces).argmax(1)
     hidden = int(0.2 * 48 * 48)
     wins = []
     for face, heat, label in zip(faces, maps, predicted):
         salient, random = face.astype(np.float32).ravel(), face.astype(np.float32).ravel()
         salient[np.argsort(-heat.ravel(), kind="stable")[:hidden]] = face.mean()
         random[rng.choice(face.size, hidden, replace=False)] = face.mean()
-        after = engine.classify(np.stack([salient, random]).reshape(2, 48, 48))[:, label]
+        after = haar_engine.classify(np.stack([salient, random]).reshape(2, 48, 48))[:, label]
         wins.append(after[0] < after[1])
     return np.array(wins)
 
 
-def test_explanations_are_faithful_on_real_faces(engine):
+@pytest.mark.slow  # 500 faces x 96 passes through Accurate: about 5 minutes on two cores
+def test_explanations_are_faithful_on_real_faces(haar_engine):
     faces = lfw_faces(200)
     data = find_default_data()
     if data is not None:
         faces = np.concatenate([faces, load_fer2013(data).split("PublicTest")[0][:300]])
-    wins = faithfulness(engine, faces)
+    wins = faithfulness(haar_engine, faces)
     print(f"\nfaithfulness: salient beats random on {wins.mean():.1%} of {len(faces)} faces "
           f"(LFW {wins[:200].mean():.1%}" + (f", FER2013 PublicTest {wins[200:].mean():.1%})" if data else ")"))
     assert wins.mean() >= 0.8
 
 
-def test_explanation_of_a_blank_face_is_all_zero(engine):
-    assert engine.explain(np.full((1, 48, 48), 128, np.uint8)).max() == 0
+def test_explanation_of_a_blank_face_is_all_zero(haar_engine):
+    assert haar_engine.explain(np.full((1, 48, 48), 128, np.uint8)).max() == 0

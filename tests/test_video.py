@@ -1,4 +1,4 @@
-"""Video files through the engine and the CLI: timestamps, stable ids, rotation, the annotated copy, the CSV,
+"""Video files through the yunet_engine and the CLI: timestamps, stable ids, rotation, the annotated copy, the CSV,
 and every bad input's message. The clips are made with PyAV from real face photos."""
 import csv
 import io
@@ -7,10 +7,8 @@ import json
 import av
 import numpy as np
 import pytest
-from clips import encode_clip, portrait_frames, two_faces_frames
-from support import no_face, run_module
+from support import encode_clip, no_face, portrait_frames, run_module, two_faces_frames
 
-from fer_core import Engine
 from fer_core.limits import MAX_VIDEO_SECONDS
 from fer_core.video import AnnotatedWriter, VideoClip, VideoError, analyze_video, video_info
 
@@ -19,17 +17,12 @@ CSV_COLUMNS = ["time_s", "frame", "face", "x", "y", "w", "h", "score", "label", 
 
 
 @pytest.fixture(scope="module")
-def engine(model_dir, yunet_model):
-    return Engine.load(model_dir, "yunet", yunet_model=yunet_model)
-
-
-@pytest.fixture(scope="module")
 def two_faces():
     return encode_clip(two_faces_frames())
 
 
-def test_timestamps_follow_the_frame_rate_and_ids_stay(engine, two_faces):
-    results = list(analyze_video(engine, two_faces))
+def test_timestamps_follow_the_frame_rate_and_ids_stay(yunet_engine, two_faces):
+    results = list(analyze_video(yunet_engine, two_faces))
     assert [r.frame for r in results] == list(range(60))
     np.testing.assert_allclose([r.time_s for r in results], np.arange(60) / 15, atol=1e-3)
     ids = [{face_id for face_id, _ in r.faces} for r in results]
@@ -44,34 +37,34 @@ def test_timestamps_follow_the_frame_rate_and_ids_stay(engine, two_faces):
     assert xs[-1] - xs[0] > 120  # A's box follows it across the frame
 
 
-def test_every_analyzes_on_a_time_grid(engine, two_faces):
-    results = list(analyze_video(engine, two_faces, every=0.5))
+def test_every_analyzes_on_a_time_grid(yunet_engine, two_faces):
+    results = list(analyze_video(yunet_engine, two_faces, every=0.5))
     assert [r.frame for r in results] == [0, 8, 15, 23, 30, 38, 45, 53]  # 15 fps: the first frame at or after k/2 s
     assert [round(r.time_s * 2) for r in results] == list(range(8))
 
 
-def test_a_variable_frame_rate_is_followed(engine):
+def test_a_variable_frame_rate_is_followed(yunet_engine):
     times = [0.0, 0.05, 0.1, 0.4, 0.45, 1.2, 1.25, 1.3, 2.0]
     clip = encode_clip(two_faces_frames(len(times)), fps=10, times=times)
-    results = list(analyze_video(engine, clip))
+    results = list(analyze_video(yunet_engine, clip))
     np.testing.assert_allclose([r.time_s for r in results], times, atol=1e-3)
-    assert [r.frame for r in list(analyze_video(engine, clip, every=0.5))] == [0, 5, 8]
+    assert [r.frame for r in list(analyze_video(yunet_engine, clip, every=0.5))] == [0, 5, 8]
 
 
-def test_a_portrait_clip_is_turned_upright(engine):
+def test_a_portrait_clip_is_turned_upright(yunet_engine):
     clip = encode_clip(portrait_frames(), rotation=90)
     info = video_info(clip)
     assert (info.width, info.height, info.rotation) == (360, 640, 90)
-    first = next(iter(analyze_video(engine, clip)))
+    first = next(iter(analyze_video(yunet_engine, clip)))
     ((_, face),) = first.faces
     x, y, w, h = face.box
     assert 120 < x < 180 and 200 < y < 260 and w < 100  # the face sits at (100-260, 200-370) of the upright frame
 
 
-def test_the_annotated_copy_has_every_frame(engine, two_faces):
+def test_the_annotated_copy_has_every_frame(yunet_engine, two_faces):
     out = io.BytesIO()
     writer = AnnotatedWriter(out, fps=15)
-    analyzed = list(analyze_video(engine, two_faces, every=0.2, annotated=writer))
+    analyzed = list(analyze_video(yunet_engine, two_faces, every=0.2, annotated=writer))
     writer.close()
     assert len(analyzed) == 20
     with av.open(io.BytesIO(out.getvalue())) as container:
@@ -81,20 +74,20 @@ def test_the_annotated_copy_has_every_frame(engine, two_faces):
     assert not np.array_equal(frames[0][40:210, 30:190], two_faces_frames(1)[0][40:210, 30:190])  # drawn on
 
 
-def test_a_clip_is_opened_and_decoded_once_for_its_info_and_its_faces(engine, two_faces, monkeypatch):
+def test_a_clip_is_opened_and_decoded_once_for_its_info_and_its_faces(yunet_engine, two_faces, monkeypatch):
     opened = []
     real_open = av.open
     monkeypatch.setattr(av, "open", lambda *args, **kw: opened.append(args) or real_open(*args, **kw))
     with VideoClip(two_faces) as clip:
         assert (clip.info.width, clip.info.height) == (640, 480)
-        frames = list(clip.analyze(engine))
+        frames = list(clip.analyze(yunet_engine))
     assert len(opened) == 1 and [f.frame for f in frames] == list(range(60))  # the first frame is not lost
     assert all(isinstance(r.faces[0].face.uncertain, bool) for r in frames)
 
 
-def test_a_clip_with_no_face(engine):
+def test_a_clip_with_no_face(yunet_engine):
     clip = encode_clip([no_face()[:400, :600]] * 10)
-    assert [r.faces for r in analyze_video(engine, clip)] == [[]] * 10
+    assert [r.faces for r in analyze_video(yunet_engine, clip)] == [[]] * 10
 
 
 def audio_only() -> bytes:
@@ -132,10 +125,10 @@ BAD = {
 
 
 @pytest.mark.parametrize("case", BAD)
-def test_bad_inputs_get_a_clear_message(engine, case):
+def test_bad_inputs_get_a_clear_message(yunet_engine, case):
     make, words = BAD[case]
     with pytest.raises(VideoError, match=words):
-        list(analyze_video(engine, make()))
+        list(analyze_video(yunet_engine, make()))
 
 
 def test_cli_writes_csv_json_and_the_annotated_video(model_dir, two_faces, tmp_path, yunet_model, monkeypatch):

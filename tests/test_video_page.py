@@ -2,9 +2,7 @@
 from pathlib import Path
 
 import pytest
-from clips import encode_clip, two_faces_frames
-from test_app import open_page
-from test_browser import browser, page, playwright, server, shot  # noqa: F401  (fixtures)
+from support import app_page, encode_clip, shot, two_faces_frames
 
 
 @pytest.fixture(scope="module")
@@ -14,7 +12,7 @@ def clip():
 
 def test_video_page_shows_each_face_and_the_downloads(clip, yunet_model, monkeypatch):
     monkeypatch.setenv("FER_YUNET_MODEL", str(yunet_model))
-    app = open_page("video")
+    app = app_page("video")
     app.sidebar.slider(key="video_rate").set_value(5)
     app.file_uploader[0].set_value(("meeting.mp4", clip, "video/mp4")).run()
     assert not app.exception, app.exception
@@ -29,7 +27,7 @@ def test_video_page_shows_each_face_and_the_downloads(clip, yunet_model, monkeyp
 
 @pytest.mark.parametrize("data, words", [(b"not a video" * 100, "not a video"), (b"", "empty")])
 def test_a_bad_video_gets_a_message_and_the_page_stays(data, words):
-    app = open_page("video")
+    app = app_page("video")
     app.file_uploader[0].set_value(("bad.mp4", data, "video/mp4")).run()
     assert not app.exception, app.exception
     assert any(words in w.value for w in app.warning)
@@ -37,7 +35,7 @@ def test_a_bad_video_gets_a_message_and_the_page_stays(data, words):
 
 
 @pytest.mark.browser
-def test_video_in_the_browser_from_upload_to_download(clip, server, page, tmp_path):  # noqa: F811
+def test_video_in_the_browser_from_upload_to_download(clip, server, page, tmp_path):
     path = tmp_path / "meeting.mp4"
     path.write_bytes(clip)
     page.goto(server[0] + "/video")

@@ -5,9 +5,15 @@ import pandas as pd
 import streamlit as st
 
 from fer_core.models import ModelArtifacts, ModelMetrics
-from ui.charts import (accuracy_coverage, class_counts, confusion_heatmap, per_class_metrics, reliability_diagram,
-                       training_curves)
-from ui.engine import shipped_artifacts
+from ui.charts import (
+    accuracy_coverage,
+    class_counts,
+    confusion_heatmap,
+    per_class_metrics,
+    reliability_diagram,
+    training_curves,
+)
+from ui.models import shipped_artifacts
 
 
 def headline(m: ModelMetrics) -> None:

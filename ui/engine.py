@@ -1,23 +1,12 @@
-"""The engine, loaded once per process and shared by every session, and the shipped models' files."""
+"""The engine, loaded once per process and shared by every session."""
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING
 
 import streamlit as st
 
 from fer_core import DetectorError, Engine, ModelError
-from fer_core.models import ModelArtifacts, load_artifacts
-
-if TYPE_CHECKING:
-    from ui.settings import Settings
-
-
-@st.cache_data(show_spinner=False)
-def shipped_artifacts(model: str | None = None) -> ModelArtifacts:
-    """A shipped model's metrics, history, class counts and card (None: the default): read once, not on every
-    rerun."""
-    return load_artifacts(model)
+from ui.settings import Settings
 
 
 @st.cache_resource(show_spinner="Loading the emotion model…")

@@ -7,16 +7,13 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from fer_core import ModelError
-from fer_core.models import default_model_dir, shipped_model_names
-from ui.engine import shipped_artifacts
+from ui.models import model_label, model_names
 
 DEFAULT_MIN_SCORE = 0.6
 DETECTORS = {"auto": "Automatic (YuNet if available)", "yunet": "YuNet (more accurate)", "haar": "Haar cascade (fast)"}
 # The model each page starts on: Live needs speed; the others read each face once and can afford accuracy.
 PAGE_MODELS = {"live": "fast"}
 MODEL_PAGES = ("upload", "snapshot", "video", "live", "dashboard")  # the pages that offer the choice
-MODEL_WORDS = {"accurate": "Accurate", "fast": "Fast"}
 
 
 @dataclass(frozen=True)
@@ -32,25 +29,6 @@ def current_settings() -> Settings:
                     st.session_state.get("model"))
 
 
-def model_label(name: str) -> str:
-    """The sidebar's words for a model, short enough for its box: "Accurate (72% right, 2.1 ms)"."""
-    metrics = shipped_artifacts(name).metrics
-    words = MODEL_WORDS.get(name, name)
-    if not metrics:
-        return words
-    return f"{words} ({metrics.accuracy:.0%} right, {metrics.latency_p50_ms:.1f} ms)"
-
-
-@st.cache_data(show_spinner=False)
-def _model_names() -> tuple[list[str], str | None]:
-    """The shipped models and the default's name: read from disk once, not on every rerun."""
-    try:
-        default = default_model_dir().name
-    except ModelError:
-        default = None
-    return shipped_model_names(), default
-
-
 def _remember_model(page: str) -> None:
     st.session_state.models_chosen[page] = st.session_state[f"model@{page}"]
 
@@ -61,7 +39,7 @@ def _model_choice(page: str) -> str | None:
     if os.environ.get("FER_MODEL"):
         st.caption(f"Model: `{os.environ['FER_MODEL']}` (set by FER_MODEL).")
         return None
-    names, default = _model_names()
+    names, default = model_names()
     if not names:
         return None
     wanted = st.session_state.setdefault("models_chosen", {}).get(page) or PAGE_MODELS.get(page, default)

@@ -13,8 +13,8 @@ from fer_core.labels import EMOTIONS
 from fer_core.report import VIDEO_FIELDS, to_csv, to_json, video_records, video_summary
 from fer_core.video import AnnotatedWriter, VideoClip, VideoError
 from ui.charts import emotion_timeline
-from ui.settings import Settings
 from ui.results import escape_markdown, safe_stem
+from ui.settings import Settings
 
 
 def analyze(upload, engine: Engine, settings: Settings, every: float) -> dict | None:

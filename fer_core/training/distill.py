@@ -7,8 +7,9 @@ The student trains like any network (it takes every option of ``python -m fer_co
 ``--resume`` included), but it learns from blended targets: ``(1 - w) x the one-hot label + w x the
 teacher's calibrated probabilities``. Cross-entropy against that blend is the classic distillation loss
 (hard-label cross-entropy plus w x the KL divergence to the teacher, up to a constant), so nothing else
-in the training loop changes. The teacher reads each training face once, through the same LiteRT file the
-app serves; it sees the face and its mirror image, so its targets hold for flipped faces too. At the end the
+in the training loop changes (fer_core.training.teacher makes the targets). The teacher reads each training
+face once, through the same LiteRT file the app serves; it sees the face and its mirror image, so its targets
+hold for flipped faces too. At the end the
 student gets its own temperature, fitted on PublicTest, like every shipped model.
 
 With ``--teacher-views K`` the teacher also reads K - 1 augmented copies of each face (rotated, zoomed,
@@ -23,44 +24,6 @@ one lacks.
 from __future__ import annotations
 
 import sys
-
-import numpy as np
-
-from fer_core.labels import EMOTIONS
-
-DEFAULT_TEACHER_WEIGHT = 0.7
-
-
-def teacher_probabilities(teacher, faces: np.ndarray, batch: int = 512) -> np.ndarray:
-    """The teacher model folder's probabilities for uint8 (N, 48, 48) ``faces``, float32 (N, 7)."""
-    from fer_core.classifier import EmotionClassifier
-    from fer_core.training.evaluate import predict_all
-
-    return predict_all(EmotionClassifier(teacher), faces, batch)
-
-
-def augmented_views(faces: np.ndarray, count: int, seed: int, batch: int = 1024) -> np.ndarray:
-    """uint8 (count, N, 48, 48): the uint8 (N, 48, 48) ``faces`` themselves, then ``count - 1`` copies through
-    the training augmentation (a new random change per face and copy), rounded back to pixels."""
-    import keras
-
-    from fer_core.training.networks import augmentation
-
-    change = augmentation(seed)
-    views = [faces]
-    for _ in range(count - 1):
-        copy = [keras.ops.convert_to_numpy(change(faces[i:i + batch, ..., None].astype(np.float32), training=True))
-                for i in range(0, len(faces), batch)]
-        views.append(np.clip(np.rint(np.concatenate(copy)[..., 0]), 0, 255).astype(np.uint8))
-    return np.stack(views)
-
-
-def blend_targets(labels: np.ndarray, teacher_probs: np.ndarray, weight: float) -> np.ndarray:
-    """``(1 - weight) x one_hot(labels) + weight x teacher_probs``: rows that sum to 1."""
-    if not 0.0 <= weight <= 1.0:
-        raise ValueError(f"the teacher's weight must lie in [0, 1]; got {weight}")
-    one_hot = np.eye(len(EMOTIONS), dtype=np.float32)[labels.astype(int)]
-    return ((1.0 - weight) * one_hot + weight * teacher_probs).astype(np.float32)
 
 
 def main(argv=None) -> int:

@@ -64,12 +64,11 @@ MEMBER_FIGURES = ("model", "accuracy", "accuracy_tta", "val_accuracy", "paramete
 
 def _member_metrics(folders: list[str]) -> list[dict]:
     """What the card tells of each member: MEMBER_FIGURES from its metrics.json."""
-    def _raw_metrics(folder):
-        metrics = read_metrics(folder)
-        return metrics.raw if metrics else None
+    from fer_core.models import read_metrics
 
-    return [{k: v for k, v in (_raw_metrics(m) or {"model": Path(m).name}).items() if k in MEMBER_FIGURES}
-            for m in folders]
+    figures = [read_metrics(m) for m in folders]
+    return [{k: v for k, v in (f.raw if f else {"model": Path(m).name}).items() if k in MEMBER_FIGURES}
+            for m, f in zip(folders, figures)]
 
 
 def main(argv=None) -> int:
@@ -78,8 +77,7 @@ def main(argv=None) -> int:
     import sys
 
     from fer_core.training.data import load_fer2013
-    from fer_core.training.evaluate import export_and_evaluate
-    from fer_core.training.export import as_float32
+    from fer_core.training.export import as_float32, export_and_evaluate
 
     p = argparse.ArgumentParser(prog="python -m fer_core.training.ensemble", description=__doc__.split("\n")[0])
     p.add_argument("--data", required=True, help="fer2013.csv, fer2013.npz or the image-folder release")

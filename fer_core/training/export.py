@@ -1,10 +1,12 @@
-"""Convert a trained Keras model to the LiteRT file the engine serves.
+"""Convert a trained Keras model to the LiteRT file the engine serves, and, after training, export and
+evaluate a run or an ensemble in one step.
 
     python -m fer_core.training.export models/NAME/model.keras      # writes models/NAME/model.tflite
 """
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
@@ -14,6 +16,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
+
+from fer_core.models import TFLITE_FILE  # noqa: E402
+from fer_core.training.data import Fer2013  # noqa: E402
+from fer_core.training.evaluate import evaluate, write_artifacts  # noqa: E402
 
 
 def as_float32(model: keras.Model) -> keras.Model:
@@ -47,6 +53,26 @@ def export_tflite(keras_path: str | os.PathLike, tflite_path: str | os.PathLike 
     keras_path = Path(keras_path)
     model = as_float32(keras.models.load_model(keras_path, compile=False))
     return export_model(model, tflite_path or keras_path.with_suffix(".tflite"))
+
+
+def export_and_evaluate(out: Path, model, data: Fer2013, training: dict | None = None,
+                        ensemble: dict | None = None, calibrate: bool = False) -> dict:
+    """After training: the float32 Keras ``model`` -> model.tflite (and, for a single network, model.keras
+    without optimizer state, to ensemble or fine-tune later), then metrics.json, class_counts.json, model.md.
+    With ``calibrate`` the served file has a temperature fitted on PublicTest baked in."""
+    from fer_core.training.calibrate import calibrate_on_public_test
+
+    if ensemble is None:
+        model.save(out / "model.keras")
+    served, calibration = calibrate_on_public_test(model, data) if calibrate else (model, None)
+    if calibration:
+        print(f"temperature {calibration['temperature']:.3f}: {json.dumps(calibration['private_test'])}",
+              file=sys.stderr)
+    export_model(served, out / TFLITE_FILE)
+    metrics = evaluate(out, data, training, ensemble, calibration, parameters=model.count_params())
+    write_artifacts(out, data, metrics)
+    print(json.dumps({k: metrics[k] for k in ("accuracy", "accuracy_tta", "macro_f1", "latency_ms_per_face")}))
+    return metrics
 
 
 def main(argv=None) -> int:

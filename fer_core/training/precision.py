@@ -7,6 +7,7 @@ real training steps shows it faster. A GPU trains in bf16 (``mixed_bfloat16``) w
 """
 from __future__ import annotations
 
+import os
 import platform
 import sys
 import time
@@ -49,6 +50,14 @@ def gpu_names() -> list[str]:
 
         return [d.device_kind for d in jax.devices() if d.platform == "gpu"]
     return []
+
+
+def machine_name() -> str:
+    """The machine a stretch of training ran on, for the runs table."""
+    gpus = gpu_names()
+    if gpus:
+        return f"{len(gpus)} x {gpus[0]}"
+    return f"{cpu_model()}, {os.cpu_count()} CPU cores"
 
 
 def bf16_candidate(flags: set[str]) -> bool:

@@ -1,0 +1,159 @@
+"""The model card (``model.md``) and the runs table, worded from metrics.json so that they never drift from
+it; a run's recipe is worded by fer_core.training.recipe."""
+from __future__ import annotations
+
+from fer_core.training.recipe import Recipe, run_name
+
+
+def runs(m: dict) -> list[dict]:
+    """The runs table: one row per trained network behind this model (the model itself, or each candidate
+    member of an ensemble, and whether PublicTest chose it): recipe, epochs, machines, wall time and PublicTest
+    accuracy. PublicTest chose every checkpoint."""
+    ensemble = m.get("ensemble")
+    if ensemble:
+        chosen = {member["model"] for member in ensemble["member_metrics"]}
+        return [{**row, "in_ensemble": candidate["model"] in chosen}
+                for candidate in ensemble.get("candidates", ensemble["member_metrics"]) for row in runs(candidate)]
+    t = m.get("training")
+    if not t:
+        return []
+    # A run that started from another run's weights follows that run's row.
+    earlier = runs({"model": run_name(t["init_weights"]), "training": t["init_run"]}) if t.get("init_run") else []
+    stretches = t.get("stretches") or []
+    return earlier + [{"model": m["model"], "recipe": Recipe.from_record(t).summary(), "epochs": t["epochs"],
+             "machines": "; ".join(f"{s['machine']} ({s['precision']}, {s['epochs']} epochs)" for s in stretches)
+                         or f"not recorded ({t.get('precision')})",
+             "hours": round(t["seconds"] / 3600, 2), "public_test": round(t["best_val_accuracy"], 4)}]
+
+
+def model_card(m: dict) -> str:
+    """The model card, its figures taken from metrics.json so that it never drifts from them."""
+    rows = "\n".join(f"| {name} | {c['precision']:.3f} | {c['recall']:.3f} | {c['f1']:.3f} | {c['support']} |"
+                     for name, c in m["per_class"].items())
+    size_mb = m["file_bytes"].get("model.tflite", 0) / 1e6
+    return f"""# Model card: {m['model']}
+
+## What it does
+Reads one of seven emotions ({', '.join(m['classes'])}) from a 48x48 grayscale face. Input: raw pixels 0-255,
+float32, shape N x 48 x 48 x 1; output: 7 probabilities in that order. Scaling happens inside the model.
+
+## Data
+FER2013 (ICML 2013 representation-learning challenge): 35,887 faces found by web image search, 48x48 grayscale.
+Trained on `Training` (28,709), model selection on `PublicTest` (3,589), tested once on `PrivateTest`
+(3,589), with the original FER2013 labels.
+
+{_recipe_section(m)}
+## Results on {m['test_split']} ({m['test_images']:,} faces)
+| figure | value |
+|---|---|
+| accuracy | {m['accuracy']:.2%} |
+| accuracy with test-time augmentation ({m['tta']}) | {m['accuracy_tta']:.2%} |
+| macro F1 | {m['macro_f1']:.3f} |
+| PublicTest accuracy (validation) | {m['val_accuracy'] or 0:.2%} |
+| per-face latency through the engine, {m['machine']} | p50 {m['latency_ms_per_face']['p50']} ms, p95 {m['latency_ms_per_face']['p95']} ms |
+| model.tflite | {size_mb:.1f} MB |
+
+| class | precision | recall | F1 | support |
+|---|---|---|---|---|
+{rows}
+
+{_calibration_section(m)}
+{_uncertainty_section(m.get('uncertainty'))}
+{_runs_section(m.get('runs'))}
+Reproduce: `python -m fer_core.training.evaluate --data PATH/fer2013.npz --model models/{m['model']}`.
+
+## Limits
+- FER2013's faces come from web searches: mostly adults, more light-skinned faces than the world has,
+  many posed or exaggerated expressions. Expect lower accuracy on spontaneous, subtle expressions.
+- Disgust has 436 training faces (1.5%) and is recognised poorly; fear and sad are often confused.
+- The labels themselves are noisy: people agree with FER2013's labels about 65% of the time.
+- 48x48 grayscale: no colour and little detail; faces far from frontal or half hidden are read poorly.
+- It reads facial expressions, not feelings. Do not use it to make decisions about people.
+"""
+
+
+def _recipe_section(m: dict) -> str:
+    e = m.get("ensemble")
+    if e:
+        members = "\n".join(f"| {k['model']} | {k.get('parameters') or 0:,} | {k['val_accuracy']:.2%} | "
+                            f"{k['accuracy']:.2%} |" for k in e["member_metrics"])
+        return f"""## Architecture
+An ensemble of {len(e['members'])} independently trained networks, {m.get('parameters') or 0:,} parameters in all.
+Each reads the face{' and its mirror image' if e['mirror'] else ''}; their probabilities are averaged, then
+calibrated (below). Everything is inside one LiteRT graph: one call returns the calibrated probabilities.
+Built with `python -m fer_core.training.ensemble --data PATH/fer2013.npz --members {' '.join(e['members'])} --out models/{m['model']}`.
+
+| member | parameters | PublicTest | PrivateTest (alone, no mirror) |
+|---|---|---|---|
+{members}
+"""
+    t = m.get("training") or {}
+    recipe = Recipe.from_record(t)
+    return f"""## Architecture and recipe
+{recipe.architecture_words(m.get('parameters'), t.get('precision', '?'))}
+The epoch with the best
+PublicTest accuracy is kept. Trained for {t.get('epochs', '?')} epochs in {t.get('seconds', 0) / 3600:.1f} h (see the runs below).
+{_init_sentence(t)}{recipe.teacher_words(t.get('teacher_sha256'))}"""
+
+
+def _init_sentence(t: dict) -> str:
+    if not t.get("init_weights"):
+        return ""
+    which = f" (SHA-256 `{t['init_sha256'][:16]}…`)" if t.get("init_sha256") else ""
+    row = ", and that run has its own row below" if t.get("init_run") else ""
+    earlier_width = t.get("init_run", {}).get("width")
+    widened = (f" Those were width {earlier_width}, widened to {t['width']}: the new channels started at no effect "
+               "on the output.") if earlier_width and earlier_width != t.get("width") else ""
+    return (f"It started from the best weights of run `{run_name(t['init_weights'])}`{which}, not from random "
+            f"ones; the epochs and hours here count this run alone{row}.{widened}\n")
+
+
+def _calibration_section(m: dict) -> str:
+    c, r = m.get("calibration"), m.get("reliability")
+    if not r:
+        return ""
+    if c:
+        after = c["private_test"]
+        text = (f"The probabilities are divided in log space by a temperature of {c['temperature']:.2f}, fitted on "
+                f"{c['fitted_on']}\nand baked into the graph. On PrivateTest it moved the NLL from "
+                f"{after['nll_before']:.3f} to {after['nll_after']:.3f}\nand the expected calibration error "
+                f"({c['bins']} bins) from {after['ece_before']:.3f} to {after['ece_after']:.3f}.")
+    else:
+        text = (f"Not calibrated. On PrivateTest: expected calibration error ({r['bins']} bins) {r['ece']:.3f}, "
+                f"NLL {r['nll']:.3f}.")
+    return f"## Calibration\n{text}{_chance_sentence(r, m['test_images'])}\n"
+
+
+def _chance_sentence(r: dict, faces: int) -> str:
+    chance = r.get("ece_by_chance")
+    if not chance:
+        return ""
+    return (f"\nA perfectly honest model with the same confidences would still measure an ECE of about "
+            f"{chance['mean']:.3f}\n(95th percentile {chance['p95']:.3f}) on {faces:,} faces, by chance alone.")
+
+
+def _runs_section(rows: list[dict] | None) -> str:
+    if not rows:
+        return ""
+    ensemble = "in_ensemble" in rows[0]
+    lines = "\n".join(f"| {r['model']} | {r['recipe']} | {r['epochs']} | {r['machines']} | {r['hours']:.1f} | "
+                       f"{r['public_test']:.2%} |" + (f" {'yes' if r['in_ensemble'] else 'no'} |" if ensemble else "")
+                       for r in rows)
+    return f"""## Training runs
+| network | recipe | epochs | machines (precision, epochs) | hours | best PublicTest |{' in the ensemble |' * ensemble}
+|---|---|---|---|---|---|{'---|' * ensemble}
+{lines}
+"""
+
+
+def _uncertainty_section(u: dict | None) -> str:
+    if not u:
+        return ""
+    return f"""## "Not sure"
+A face whose top probability is below **{u['threshold']:.2f}** reads "not sure: A or B?" instead of a label. The
+threshold was chosen on {u['chosen_on']} as the lowest at which the remaining faces are right at least
+{u['target_accuracy']:.0%} of the time. On PrivateTest the model is sure of {u['private_test']['coverage']:.1%} of
+faces, and right about {u['private_test']['accuracy_when_sure']:.1%} of those.
+"""
+
+

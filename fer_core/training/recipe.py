@@ -1,0 +1,139 @@
+"""What defines a training run, declared once: each field of :class:`Recipe` is a trainer option, with its
+default and its help on the command line; ``--resume`` keeps the run's recipe whatever the command line says;
+the model card and the runs table word it from the same fields. (Plain Python: no TensorFlow.)"""
+from __future__ import annotations
+
+import argparse
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+OPTIMIZERS = ("sgd", "adamw")
+PEAK_LR = {"sgd": 0.02, "adamw": 2e-3}
+WEIGHT_DECAY = {"sgd": 2e-3, "adamw": 0.02}
+OPTIMIZER_WORDS = {"sgd": "SGD with Nesterov momentum 0.9", "adamw": "AdamW"}
+CHANGES = "rotation up to about 15 degrees, zoom and shift up to 15% and 10%, contrast"  # networks.augmentation
+
+
+def option(default, help: str, **argparse_options):
+    return field(default=default, metadata={"help": help, **argparse_options})
+
+
+@dataclass
+class Recipe:
+    epochs: int = option(60, "epochs of the learning-rate schedule")
+    batch_size: int = option(128, "faces a step")
+    optimizer: str = option("sgd", "sgd: SGD with Nesterov momentum 0.9; adamw: AdamW", choices=OPTIMIZERS)
+    lr: float | None = option(None, "peak learning rate of the cosine schedule (default 0.02 for sgd, 0.002 for "
+                                    "adamw)")
+    weight_decay: float | None = option(None, "decoupled weight decay (default 0.002 for sgd, 0.02 for adamw; "
+                                              "applied as lr x decay per step)")
+    warmup_epochs: float = option(2, "epochs of linear warm-up before the cosine decay")
+    label_smoothing: float = option(0.0, "label smoothing of the cross-entropy")
+    width: int = option(32, "filters of the first stage (the network's size)")
+    spatial_dropout: float = option(0.05, "spatial dropout after each conv stage")
+    erasing: bool = option(False, "add random erasing to the augmentation")
+    seed: int = option(1234, "seed of the weights, the augmentation and the batches")
+    teacher: str | None = option(None, "a model folder to distil from (see fer_core.training.distill); the result "
+                                       "is calibrated")
+    teacher_weight: float = option(0.7, "share of the teacher's probabilities in the targets (the rest is the label)")
+    teacher_views: int = option(1, "views of each training face the teacher reads: the face and K-1 augmented "
+                                   "copies; with K > 1 the student trains on those views with their own targets, "
+                                   "mirrored at random")
+    init_weights: str | None = option(None, "start from an earlier run's best.weights.npz (the same network or a "
+                                            "narrower one, widened) instead of random weights")
+
+    def __post_init__(self):
+        if self.teacher_views < 1 or (self.teacher_views > 1 and not self.teacher):
+            raise ValueError("--teacher-views takes a whole number from 1, and more than 1 only with --teacher")
+        if not 0.0 <= self.teacher_weight <= 1.0:
+            raise ValueError(f"the teacher's weight must lie in [0, 1]; got {self.teacher_weight}")
+        self.lr = PEAK_LR[self.optimizer] if self.lr is None else self.lr
+        self.weight_decay = WEIGHT_DECAY[self.optimizer] if self.weight_decay is None else self.weight_decay
+
+    # ------------------------------------------------------------ the command line and the run's record
+
+    @classmethod
+    def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
+        """One flag per field: ``--batch-size`` for ``batch_size``. Every default is None, so that a command
+        line tells what it set from what it left (a resumed run keeps its own)."""
+        for f in fields(cls):
+            flag, meta = "--" + f.name.replace("_", "-"), dict(f.metadata)
+            meta["help"] += f" (default {f.default})" if f.default is not None else ""
+            if f.type == "bool":
+                parser.add_argument(flag, action="store_true", default=None, **meta)
+            else:
+                kind = {"int": int, "float": float}.get(f.type.split(" ")[0], str)
+                parser.add_argument(flag, type=kind, default=None, **meta)
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace) -> "Recipe":
+        return cls(**{f.name: getattr(args, f.name) for f in fields(cls) if getattr(args, f.name) is not None})
+
+    @classmethod
+    def from_record(cls, record: dict) -> "Recipe":
+        """The recipe of a run's state or of the training record in a metrics.json (other keys are ignored)."""
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in record.items() if k in names and v is not None})
+
+    def record(self) -> dict:
+        return asdict(self)
+
+    def given(self, args: argparse.Namespace) -> list[str]:
+        """The options a command line set that differ from this (a resumed run's) recipe."""
+        return [f.name for f in fields(self) if getattr(args, f.name) not in (None, getattr(self, f.name))]
+
+    # ------------------------------------------------------------ what it trains on
+
+    @property
+    def flip_only(self) -> bool:
+        """Teacher views are augmented copies made once, before training: the training graph only mirrors them,
+        since a mirror keeps the teacher's target and any other change would not."""
+        return self.teacher_views > 1
+
+    # ------------------------------------------------------------ words, for the card and the runs table
+
+    def summary(self) -> str:
+        """One line of the runs table."""
+        words = (f"width {self.width}, {self.optimizer} lr {self.lr}, wd {self.weight_decay}, "
+                 f"smoothing {self.label_smoothing}, seed {self.seed}")
+        if self.erasing:
+            words += ", random erasing"
+        if self.teacher:
+            words += f", distilled from {Path(self.teacher).name} (weight {self.teacher_weight})"
+            if self.teacher_views > 1:
+                words += f" on {self.teacher_views} views a face"
+        if self.init_weights:
+            words += f", started from run {run_name(self.init_weights)}"
+        return words
+
+    def augmentation_words(self) -> str:
+        changes = CHANGES + (", random erasing" if self.erasing else "")
+        if self.flip_only:
+            return (f"Augmentation: the teacher's views (below) were made once by Keras layers ({changes});\n"
+                    "the training graph mirrors each view at random.")
+        return f"Augmentation by Keras layers in the training graph: horizontal flip,\n{changes}."
+
+    def architecture_words(self, parameters: int | None, precision: str) -> str:
+        return (f"A VGG-style CNN: four stages of two 3x3 convolutions with batch norm and ReLU (width {self.width}\n"
+                f"doubling each stage), max pooling and spatial dropout ({self.spatial_dropout}) after each stage, "
+                f"one dense layer of\n{8 * self.width} units, softmax. {parameters or 0:,} parameters. "
+                f"{OPTIMIZER_WORDS[self.optimizer]} (peak learning rate\n{self.lr}, weight decay {self.weight_decay}), "
+                f"cosine decay after {self.warmup_epochs} warm-up\nepochs, label smoothing {self.label_smoothing}, "
+                f"batch {self.batch_size}, {precision}\nprecision, seed {self.seed}. {self.augmentation_words()}")
+
+    def teacher_words(self, teacher_sha256: str | None = None) -> str:
+        if not self.teacher:
+            return ""
+        which = f" (its `model.tflite` then had SHA-256 `{teacher_sha256[:16]}…`)" if teacher_sha256 else ""
+        views = (f" The teacher read each face and {self.teacher_views - 1} augmented copies of it; each epoch the "
+                 "student saw every face as one of those views, picked and mirrored at random, with the teacher's "
+                 "probabilities for that view.") if self.teacher_views > 1 else ""
+        weight = self.teacher_weight
+        target = ("the teacher's calibrated probabilities (its label is not used)" if weight == 1 else
+                  f"{1 - weight:.2g} x its label plus {weight:.2g} x the teacher's calibrated probabilities")
+        return f"Distilled from `{self.teacher}`{which}: each training face's target is {target}.{views}\n"
+
+
+def run_name(weights: str) -> str:
+    """The run a weights file came from: its folder's name."""
+    return Path(weights).parent.name
