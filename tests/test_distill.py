@@ -20,12 +20,12 @@ def test_targets_blend_the_label_with_the_teacher(tiny_model):
     faces, labels = tiny["x"][:20], tiny["y"][:20]
     teacher = teacher_probabilities(tiny_model, faces, batch=7)  # batches that do not divide the set
     np.testing.assert_allclose(teacher, EmotionClassifier(tiny_model).predict(faces), atol=1e-6)
-    targets = blend_targets(labels, teacher, 0.7)
+    targets = blend_targets(np.eye(7)[labels], teacher, 0.7)
     np.testing.assert_allclose(targets.sum(1), 1.0, atol=1e-5)
     np.testing.assert_allclose(targets - 0.7 * teacher, 0.3 * np.eye(7)[labels], atol=1e-6)
-    np.testing.assert_array_equal(blend_targets(labels, teacher, 0.0), np.eye(7)[labels])
+    np.testing.assert_array_equal(blend_targets(np.eye(7)[labels], teacher, 0.0), np.eye(7)[labels])
     with pytest.raises(ValueError, match="weight"):
-        blend_targets(labels, teacher, 1.5)
+        blend_targets(np.eye(7)[labels], teacher, 1.5)
     # The card says what the targets were: a blend, or the teacher alone.
     sentence = {w: Recipe(teacher="models/accurate", teacher_weight=w).teacher_words() for w in (0.7, 1.0)}
     assert "0.3 x its label plus 0.7 x the teacher's" in sentence[0.7]

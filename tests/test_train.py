@@ -224,3 +224,24 @@ def test_each_shipped_model_keeps_its_accuracy(name):
 def test_shipped_models_fit_in_25_mb_together():
     sizes = {name: (MODELS_DIR / name / "model.tflite").stat().st_size for name in shipped_model_names()}
     assert sum(sizes.values()) < 25e6, sizes
+
+
+def test_a_run_learns_from_ferplus_votes_and_is_scored_against_the_people(tmp_path):
+    tiny = tiny_fer2013()
+    plain = tmp_path / "plain.npz"
+    np.savez(plain, **tiny)
+    refused = run_module("fer_core.training.train", "--data", plain, "--out", tmp_path / "refused", *TINY,
+                         "--votes-weight", "0.5")
+    assert refused.returncode != 0 and "--votes-weight needs FER+'s votes" in refused.stderr
+    votes = np.zeros((len(tiny["y"]), 10), np.uint8)
+    votes[:, 0] = 6  # the people call every face neutral, whatever its label
+    votes[::3, 1] = 7  # ... but a third of them happy
+    with_votes = tmp_path / "fer2013.npz"
+    np.savez(with_votes, **tiny, ferplus_votes=votes, has_ferplus=np.ones(len(votes), bool))
+    run = tmp_path / "run"
+    result = run_module("fer_core.training.train", "--data", with_votes, "--out", run, *TINY, "--votes-weight", "0.5")
+    assert result.returncode == 0, result.stderr[-3000:]
+    metrics = json.loads((run / "metrics.json").read_text())
+    assert metrics["training"]["votes_weight"] == 0.5 and "0.5 FER+ votes" in metrics["runs"][-1]["recipe"]
+    assert metrics["people"]["faces"] == 42 and metrics["people"]["neutral_faces"] == 28
+    assert "## Against the people" in (run / "model.md").read_text()

@@ -40,7 +40,7 @@ float32, shape N x 48 x 48 x 1; output: 7 probabilities in that order. Scaling h
 ## Data
 FER2013 (ICML 2013 representation-learning challenge): 35,887 faces found by web image search, 48x48 grayscale.
 Trained on `Training` (28,709), model selection on `PublicTest` (3,589), tested once on `PrivateTest`
-(3,589), with the original FER2013 labels.
+(3,589), {Recipe.from_record(m.get('training') or {}).labels_words()}.
 
 {_recipe_section(m)}
 ## Results on {m['test_split']} ({m['test_images']:,} faces)
@@ -58,7 +58,7 @@ Trained on `Training` (28,709), model selection on `PublicTest` (3,589), tested 
 {rows}
 
 {_calibration_section(m)}
-{_uncertainty_section(m.get('uncertainty'))}
+{_uncertainty_section(m.get('uncertainty'))}{_people_section(m.get('people'))}
 {_runs_section(m.get('runs'))}
 Reproduce: `python -m fer_core.training.evaluate --data PATH/fer2013.npz --model models/{m['model']}`.
 
@@ -143,6 +143,20 @@ def _runs_section(rows: list[dict] | None) -> str:
 | network | recipe | epochs | machines (precision, epochs) | hours | best PublicTest |{' in the ensemble |' * ensemble}
 |---|---|---|---|---|---|{'---|' * ensemble}
 {lines}
+"""
+
+
+def _people_section(p: dict | None) -> str:
+    if not p:
+        return ""
+    share = {k: "no face" if v is None else f"{v:.1%}" for k, v in p.items() if k != "faces"}
+    ece = "n/a" if p["ece"] is None else f"{p['ece']:.3f}"
+    return f"""## Against the people (FER+'s ten votes per face)
+On the {p['faces']:,} PrivateTest faces whose most-voted emotion is one of ours, the model's top emotion is the
+people's on {share['agreement']}; on the {p['neutral_faces']:,} they call neutral, {share['agreement_on_neutral']}. It
+says "not sure" on {share['not_sure_where_people_agree']} of the faces where 8 or more of 10 agree, and on
+{share['not_sure_where_people_split']} of those where no emotion has half the votes. Calibration error against
+the people's majority: {ece}.
 """
 
 

@@ -5,6 +5,9 @@
   prefixed ``Training_``, ``PublicTest_`` or ``PrivateTest_``.
 * the project's ``fer2013.npz`` (arrays ``x``, ``y``, ``usage``).
 
+FER+'s ten votes per face come along where the data has them: ``ferplus_votes`` in the .npz, or FER+'s
+``fer2013new.csv`` beside ``fer2013.csv`` (see fer_core.training.ferplus).
+
 Every reader returns a :class:`Fer2013` with ``x`` uint8 (N, 48, 48), ``y`` uint8 (N,) and
 ``usage`` (N,) holding one of :data:`SPLITS`.
 """
@@ -20,6 +23,7 @@ from PIL import Image, UnidentifiedImageError
 
 from fer_core.faces import FACE_SIZE
 from fer_core.labels import EMOTIONS, SPLITS
+from fer_core.training import ferplus
 
 DEFAULT_DATA_CANDIDATES = ("../shared/data/fer2013.npz",)
 
@@ -34,6 +38,11 @@ class Fer2013:
     y: np.ndarray  # uint8 (N,)
     usage: np.ndarray  # str (N,)
     skipped: int = 0  # unreadable images left out (image-folder release only)
+    votes: np.ndarray | None = None  # uint8 (N, 10) FER+ votes in ferplus.COLUMNS' order; zeros where none
+
+    def split_votes(self, name: str) -> np.ndarray | None:
+        """The FER+ votes of a split's faces, in the order of :meth:`split`; None if the data has no votes."""
+        return None if self.votes is None else self.votes[self.usage == name]
 
     def split(self, name: str) -> tuple[np.ndarray, np.ndarray]:
         if name not in SPLITS:
@@ -75,7 +84,8 @@ def find_default_data() -> Path | None:
     return None
 
 
-def _checked(x: np.ndarray, y: np.ndarray, usage: np.ndarray, skipped: int = 0) -> Fer2013:
+def _checked(x: np.ndarray, y: np.ndarray, usage: np.ndarray, skipped: int = 0,
+             votes: np.ndarray | None = None) -> Fer2013:
     if len(x) == 0:
         raise DatasetError("the dataset holds no images")
     if y.max(initial=0) >= len(EMOTIONS):
@@ -83,7 +93,7 @@ def _checked(x: np.ndarray, y: np.ndarray, usage: np.ndarray, skipped: int = 0) 
     unknown = set(np.unique(usage)) - set(SPLITS)
     if unknown:
         raise DatasetError(f"unknown usage values {sorted(unknown)}; expected {', '.join(SPLITS)}")
-    return Fer2013(x=x, y=y, usage=usage, skipped=skipped)
+    return Fer2013(x=x, y=y, usage=usage, skipped=skipped, votes=votes)
 
 
 def _load_npz(path: Path) -> Fer2013:
@@ -92,9 +102,14 @@ def _load_npz(path: Path) -> Fer2013:
         if missing:
             raise DatasetError(f"{path} lacks the arrays {sorted(missing)}")
         x, y, usage = data["x"], data["y"], data["usage"]
+        votes = None
+        if "ferplus_votes" in data.files:
+            votes = data["ferplus_votes"].astype(np.uint8)
+            if "has_ferplus" in data.files:
+                votes[~data["has_ferplus"].astype(bool)] = 0
     if x.shape[1:] != (FACE_SIZE, FACE_SIZE):
         raise DatasetError(f"{path}: images must be {FACE_SIZE}x{FACE_SIZE}, found {x.shape[1:]}")
-    return _checked(x.astype(np.uint8), y.astype(np.uint8), usage.astype(str))
+    return _checked(x.astype(np.uint8), y.astype(np.uint8), usage.astype(str), votes=votes)
 
 
 def _load_csv(path: Path) -> Fer2013:
@@ -113,7 +128,12 @@ def _load_csv(path: Path) -> Fer2013:
         x[i] = pixels.reshape(FACE_SIZE, FACE_SIZE)
     y = np.array([int(r["emotion"]) for r in rows], np.uint8)
     usage = np.array([r["Usage"] for r in rows])
-    return _checked(x, y, usage)
+    release = path.with_name("fer2013new.csv")
+    try:
+        votes = ferplus.read_release(release, usage) if release.is_file() else None
+    except ValueError as err:
+        raise DatasetError(str(err)) from err
+    return _checked(x, y, usage, votes=votes)
 
 
 def _load_folders(root: Path) -> Fer2013:

@@ -21,6 +21,7 @@ from fer_core.labels import EMOTIONS
 from fer_core.models import TFLITE_FILE, read_metrics
 from fer_core.timing import timed
 from fer_core.training.calibrate import BINS, chance_ece, ece_of, nll, reliability
+from fer_core.training import ferplus
 from fer_core.training.card import model_card, runs
 from fer_core.training.data import Fer2013, load_fer2013
 from fer_core.uncertainty import TARGET_ACCURACY, accuracy_coverage, choose_threshold, curve
@@ -73,6 +74,23 @@ def reliability_report(probs: np.ndarray, labels: np.ndarray) -> dict:
             "rows": rows}
 
 
+def people_report(probs: np.ndarray, votes: np.ndarray, threshold: float) -> dict:
+    """How the model's readings agree with FER+'s ten people per face: its top emotion against their majority
+    (over the faces whose majority is one of our seven), on the faces they call neutral, how often it says
+    "not sure" where they agree (8 or more of 10) and where they split (no emotion has half the votes), and its
+    calibration error against their majority."""
+    top, unsure = probs.argmax(1), probs.max(1) < threshold
+    crowd = ferplus.majority(votes)
+    valid, agreed, split = crowd >= 0, votes.max(1) >= 8, votes.max(1) < 5
+    neutral = crowd == EMOTIONS.index("neutral")
+    rate = lambda hits, where: round(float(hits[where].mean()), 4) if where.any() else None  # noqa: E731
+    return {"faces": int(valid.sum()), "agreement": rate(top == crowd, valid),
+            "agreement_on_neutral": rate(top == crowd, neutral), "neutral_faces": int(neutral.sum()),
+            "not_sure_where_people_agree": rate(unsure, valid & agreed),
+            "not_sure_where_people_split": rate(unsure, valid & split),
+            "ece": round(ece_of(reliability(probs[valid], crowd[valid])), 4) if valid.any() else None}
+
+
 def face_latency_ms(classifier: EmotionClassifier, face: np.ndarray, runs: int = 300) -> dict:
     """Per-face latency of one engine call with one face (p50 and p95, milliseconds)."""
     times = timed(lambda: classifier.predict(face[None]), runs)
@@ -105,6 +123,8 @@ def evaluate(model_dir: Path, data: Fer2013, training: dict | None = None, ensem
         "val_accuracy": float((val.argmax(1) == y_val).mean()) if val is not None else None,
         "uncertainty": uncertainty_report(val, y_val, plain, y_test) if val is not None else None,
         "reliability": reliability_report(plain, y_test),
+        "people": (people_report(plain, data.split_votes(TEST_SPLIT), classifier.threshold)
+                   if data.votes is not None else None),
         "file_bytes": {f.name: f.stat().st_size for f in sorted(model_dir.glob("model.*"))},
         "latency_ms_per_face": face_latency_ms(classifier, x_test[0]),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores",

@@ -32,6 +32,8 @@ class Recipe:
     width: int = option(32, "filters of the first stage (the network's size)")
     spatial_dropout: float = option(0.05, "spatial dropout after each conv stage")
     erasing: bool = option(False, "add random erasing to the augmentation")
+    votes_weight: float = option(0.0, "share of FER+'s ten votes per face in the label's targets (the rest is the "
+                                      "original label); faces without usable votes keep their label")
     seed: int = option(1234, "seed of the weights, the augmentation and the batches")
     teacher: str | None = option(None, "a model folder to distil from (see fer_core.training.distill); the result "
                                        "is calibrated")
@@ -45,6 +47,8 @@ class Recipe:
     def __post_init__(self):
         if self.teacher_views < 1 or (self.teacher_views > 1 and not self.teacher):
             raise ValueError("--teacher-views takes a whole number from 1, and more than 1 only with --teacher")
+        if not 0.0 <= self.votes_weight <= 1.0:
+            raise ValueError(f"the votes' weight must lie in [0, 1]; got {self.votes_weight}")
         if not 0.0 <= self.teacher_weight <= 1.0:
             raise ValueError(f"the teacher's weight must lie in [0, 1]; got {self.teacher_weight}")
         self.lr = PEAK_LR[self.optimizer] if self.lr is None else self.lr
@@ -98,6 +102,8 @@ class Recipe:
                  f"smoothing {self.label_smoothing}, seed {self.seed}")
         if self.erasing:
             words += ", random erasing"
+        if self.votes_weight:
+            words += f", labels {1 - self.votes_weight:.2g} original + {self.votes_weight:.2g} FER+ votes"
         if self.teacher:
             words += f", distilled from {Path(self.teacher).name} (weight {self.teacher_weight})"
             if self.teacher_views > 1:
@@ -105,6 +111,12 @@ class Recipe:
         if self.init_weights:
             words += f", started from run {run_name(self.init_weights)}"
         return words
+
+    def labels_words(self) -> str:
+        if not self.votes_weight:
+            return "with the original FER2013 labels"
+        return (f"with targets of {1 - self.votes_weight:.2g} x the original FER2013 label + {self.votes_weight:.2g} x "
+                "the share of FER+'s ten annotators who chose each emotion (faces without such votes: the label)")
 
     def augmentation_words(self) -> str:
         changes = CHANGES + (", random erasing" if self.erasing else "")

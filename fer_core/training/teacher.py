@@ -38,12 +38,12 @@ def augmented_views(faces: np.ndarray, count: int, seed: int, batch: int = 1024)
     return np.stack(views)
 
 
-def blend_targets(labels: np.ndarray, teacher_probs: np.ndarray, weight: float) -> np.ndarray:
-    """``(1 - weight) x one_hot(labels) + weight x teacher_probs``: rows that sum to 1."""
+def blend_targets(targets: np.ndarray, teacher_probs: np.ndarray, weight: float) -> np.ndarray:
+    """``(1 - weight) x targets + weight x teacher_probs``, for rows of 7 that sum to 1 (the label's targets, see
+    fer_core.training.ferplus.label_targets, broadcast over the teacher's views)."""
     if not 0.0 <= weight <= 1.0:
         raise ValueError(f"the teacher's weight must lie in [0, 1]; got {weight}")
-    one_hot = np.eye(len(EMOTIONS), dtype=np.float32)[labels.astype(int)]
-    return ((1.0 - weight) * one_hot + weight * teacher_probs).astype(np.float32)
+    return ((1.0 - weight) * targets + weight * teacher_probs).astype(np.float32)
 
 
 def cached_teacher_targets(path: Path, teacher: str, faces: np.ndarray, views: int = 1, seed: int = 0):

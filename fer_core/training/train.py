@@ -29,7 +29,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 from fer_core.labels import EMOTIONS  # noqa: E402
-from fer_core.training import run_state  # noqa: E402
+from fer_core.training import ferplus, run_state  # noqa: E402
 from fer_core.training.data import load_fer2013  # noqa: E402
 from fer_core.training.networks import allow_xla, augmentation, build_cnn, widen  # noqa: E402
 from fer_core.training.precision import PRECISIONS, choose_precision, gpu_names, machine_name, step_seconds  # noqa: E402
@@ -66,19 +66,22 @@ def parse_args(argv=None) -> argparse.Namespace:
 def training_arrays(data, out: Path, recipe: Recipe):
     """Training faces in K views with their targets, and PublicTest faces with one-hot labels: uint8
     (K, N, 48, 48) and float32 (K, N, 7); float32 (M, 48, 48, 1) and (M, 7). Without a teacher K is 1 (the
-    faces themselves). With one, the targets blend the label with the teacher's probabilities for each view;
-    those are read once and kept in ``out`` (see fer_core.training.teacher)."""
+    faces themselves). The label's targets blend in FER+'s votes by ``votes_weight``; with a teacher, they are
+    blended with its probabilities for each view, read once and kept in ``out`` (see fer_core.training.teacher)."""
     x_train, y_train = data.split("Training")
     x_val, y_val = data.split("PublicTest")
     if len(x_train) == 0 or len(x_val) == 0:
         raise SystemExit("the dataset needs both Training and PublicTest images")
-    one_hot = np.eye(len(EMOTIONS), dtype=np.float32)
-    val = x_val[..., None].astype(np.float32), one_hot[y_val]
+    if recipe.votes_weight and data.votes is None:
+        raise SystemExit("--votes-weight needs FER+'s votes: fer2013.npz with ferplus_votes, or fer2013new.csv "
+                         "beside fer2013.csv")
+    targets = ferplus.label_targets(y_train, data.split_votes("Training"), recipe.votes_weight)
+    val = x_val[..., None].astype(np.float32), np.eye(len(EMOTIONS), dtype=np.float32)[y_val]
     if not recipe.teacher:
-        return x_train[None], one_hot[y_train][None], *val
+        return x_train[None], targets[None], *val
     views, probs = cached_teacher_targets(out / TEACHER_TARGETS, recipe.teacher, x_train, recipe.teacher_views,
                                           recipe.seed)
-    return views, blend_targets(np.broadcast_to(y_train, probs.shape[:2]), probs, recipe.teacher_weight), *val
+    return views, blend_targets(np.broadcast_to(targets, probs.shape), probs, recipe.teacher_weight), *val
 
 
 class ViewBatches(keras.utils.PyDataset):
