@@ -1,0 +1,21 @@
+"""The model folders: a typed metrics.json for every shipped model, and None for a broken or partial one."""
+import json
+
+from fer_core.models import MODELS_DIR, ModelMetrics, read_metrics, shipped_model_names
+
+
+def test_every_shipped_models_metrics_read_typed():
+    for name in shipped_model_names():
+        metrics = read_metrics(MODELS_DIR / name)
+        raw = json.loads((MODELS_DIR / name / "metrics.json").read_text())
+        assert isinstance(metrics, ModelMetrics) and metrics.accuracy == raw["accuracy"]
+        assert metrics.threshold == raw["uncertainty"]["threshold"] and metrics.runs == raw["runs"]
+        assert metrics.latency_p50_ms == raw["latency_ms_per_face"]["p50"] and metrics.model_mb > 1
+
+
+def test_a_missing_broken_or_partial_metrics_file_reads_as_none(tmp_path):
+    assert read_metrics(tmp_path) is None
+    (tmp_path / "metrics.json").write_text("{not json")
+    assert read_metrics(tmp_path) is None
+    (tmp_path / "metrics.json").write_text(json.dumps({"accuracy": 0.7}))  # no latency, no file sizes...
+    assert read_metrics(tmp_path) is None

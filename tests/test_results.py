@@ -1,0 +1,18 @@
+"""A reading is worded once (fer_core.results): the same words on images, in headings, in Live and in records."""
+from fer_core.results import RECORD_FIELDS, FaceResult
+from fer_core.tracking import TrackedFace
+
+SURE = FaceResult((10, 20, 30, 40), 0.9, (0.02, 0.01, 0.02, 0.9, 0.02, 0.02, 0.01), threshold=0.6)
+UNSURE = FaceResult((0, 0, 5, 5), 0.8, (0.05, 0.0, 0.3, 0.05, 0.41, 0.09, 0.1), threshold=0.6)
+
+
+def test_headings_overlays_and_records_say_the_same():
+    assert SURE.heading("Face 1") == "**Face 1: happy** (90% sure)"
+    assert UNSURE.heading("Face 2") == "**Face 2: not sure: sad or fear?** (sad 41%, fear 30%)"
+    assert SURE.numbered(1) == "1: happy 90%" and UNSURE.numbered(2) == "2: not sure: sad or fear?"
+    tracked = TrackedFace(3, UNSURE)
+    assert tracked.name == "Face #3" and tracked.overlay == "#3: not sure: sad or fear?"
+    assert TrackedFace(3, UNSURE).face.heading(tracked.name).startswith("**Face #3: not sure: sad or fear?**")
+    record = UNSURE.record()
+    assert list(record) == RECORD_FIELDS and record["uncertain"] is True and record["label"] == "sad"
+    assert (record["x"], record["w"], record["sad"]) == (0, 5, 0.41)
