@@ -89,11 +89,13 @@ class ModelMetrics:
     @classmethod
     def from_json(cls, data: dict) -> "ModelMetrics":
         latency = data["latency_ms_per_face"]
-        return cls(float(data["accuracy"]), float(data["accuracy_tta"]), float(data["macro_f1"]),
-                   int(data["test_images"]), float(latency["p50"]), float(latency["p95"]), data["machine"],
-                   data.get("parameters"), data["file_bytes"], data["per_class"], data["confusion_matrix"],
-                   data.get("val_accuracy"), data.get("reliability"), data.get("calibration"),
-                   data.get("uncertainty"), data.get("ensemble"), data.get("training"), data.get("runs") or [], data)
+        optional = ("parameters", "val_accuracy", "reliability", "calibration", "uncertainty", "ensemble", "training")
+        return cls(accuracy=float(data["accuracy"]), accuracy_tta=float(data["accuracy_tta"]),
+                   macro_f1=float(data["macro_f1"]), test_images=int(data["test_images"]),
+                   latency_p50_ms=float(latency["p50"]), latency_p95_ms=float(latency["p95"]),
+                   machine=data["machine"], file_bytes=data["file_bytes"], per_class=data["per_class"],
+                   confusion_matrix=data["confusion_matrix"], runs=data.get("runs") or [], raw=data,
+                   **{name: data.get(name) for name in optional})
 
     @property
     def threshold(self) -> float:

@@ -83,7 +83,9 @@ def people_report(probs: np.ndarray, votes: np.ndarray, threshold: float) -> dic
     crowd = ferplus.majority(votes)
     valid, agreed, split = crowd >= 0, votes.max(1) >= 8, votes.max(1) < 5
     neutral = crowd == EMOTIONS.index("neutral")
-    rate = lambda hits, where: round(float(hits[where].mean()), 4) if where.any() else None  # noqa: E731
+    def rate(hits: np.ndarray, where: np.ndarray) -> float | None:
+        return round(float(hits[where].mean()), 4) if where.any() else None
+
     return {"faces": int(valid.sum()), "agreement": rate(top == crowd, valid),
             "agreement_on_neutral": rate(top == crowd, neutral), "neutral_faces": int(neutral.sum()),
             "not_sure_where_people_agree": rate(unsure, valid & agreed),
