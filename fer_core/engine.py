@@ -27,16 +27,18 @@ class Engine:
 
     @classmethod
     def load(cls, model: str | os.PathLike | None = None, detector: str = "auto",
-             yunet_model: str | os.PathLike | None = None, download: bool = False) -> "Engine":
+             yunet_model: str | os.PathLike | None = None, download: bool = False,
+             threads: int | None = None) -> "Engine":
         """``model`` is a shipped model's name ("accurate": the most accurate; "fast": the cheapest per face), a
         model folder or .tflite file, or None for the default named in models/DEFAULT ("accurate");
         ``detector`` is auto, yunet or haar.
 
         ``auto`` uses YuNet when its file is found (``yunet_model``, ``$FER_YUNET_MODEL``, the cache, or a
-        verified download when ``download`` is true) and Haar otherwise.
+        verified download when ``download`` is true) and Haar otherwise. ``threads``: the classifier's threads a
+        call (default: up to 2); one where each of several processes has a core.
         """
         face_detector, note = make_detector(detector, yunet_model, download)
-        return cls(EmotionClassifier(model), face_detector, note)
+        return cls(EmotionClassifier(model, threads), face_detector, note)
 
     def classify(self, faces: np.ndarray) -> np.ndarray:
         """Already-cropped faces, uint8 (N, 48, 48) -> (N, 7) probabilities."""

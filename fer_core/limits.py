@@ -13,3 +13,4 @@ MAX_VIDEO_SECONDS = 600  # ten minutes
 MAX_VIDEO_PIXELS = 3840 * 2160  # per frame: 4K; 8K is refused
 VIDEO_OUTPUT_MAX_SIDE = 1280  # video frames are analyzed and annotated at most this large (boxes stay full-size)
 MAX_CONCURRENT_ANALYSES = 2  # photos analyzed at once in one server process; more wait their turn
+BATCH_VIDEO_PART_SECONDS = 60  # the batch command splits longer videos into parts of this length, one task each

@@ -50,7 +50,7 @@ class AnalyzedFrame(NamedTuple):
     faces: list[TrackedFace]  # boxes in the upright frame's pixels
 
 
-def _open(source) -> av.container.InputContainer:
+def _open(source, limited: bool) -> av.container.InputContainer:
     if isinstance(source, (str, os.PathLike)):
         path = Path(source)
         if not path.is_file():
@@ -66,7 +66,7 @@ def _open(source) -> av.container.InputContainer:
         raise VideoError(f"Cannot read a video from a {type(source).__name__}.")
     if size == 0:
         raise VideoError("The file is empty.")
-    if size > MAX_VIDEO_MB * 2**20:  # as Streamlit counts an upload limit
+    if limited and size > MAX_VIDEO_MB * 2**20:  # as Streamlit counts an upload limit
         raise VideoError(f"This video is {size / 2**20:.0f} MB; the limit is {MAX_VIDEO_MB} MB.")
     try:
         return av.open(str(source) if isinstance(source, os.PathLike) else source, mode="r")
@@ -91,7 +91,8 @@ def _is_video_container(head: bytes) -> bool:
     return head[4:8] == b"ftyp" or head[:4] == b"\x1a\x45\xdf\xa3" or (head[:4] == b"RIFF" and head[8:11] == b"AVI")
 
 
-def _checked_info(container: av.container.InputContainer) -> tuple[VideoInfo, Iterator[av.VideoFrame]]:
+def _checked_info(container: av.container.InputContainer,
+                  limited: bool) -> tuple[VideoInfo, Iterator[av.VideoFrame]]:
     """The video's info after checking it against the limits, and its frames from the first: the first
     frame is decoded here already, for the rotation that phones record."""
     if not container.streams.video:
@@ -110,7 +111,7 @@ def _checked_info(container: av.container.InputContainer) -> tuple[VideoInfo, It
         duration = float(stream.duration * stream.time_base)
     else:
         duration = (container.duration or 0) / av.time_base
-    if duration > MAX_VIDEO_SECONDS:
+    if limited and duration > MAX_VIDEO_SECONDS:
         raise VideoError(f"This video lasts {duration / 60:.1f} minutes; the limit is {MAX_VIDEO_SECONDS // 60} "
                          "minutes. Cut it into shorter clips.")
     stream.thread_type = "AUTO"  # decode on every core
@@ -130,12 +131,15 @@ def _checked_info(container: av.container.InputContainer) -> tuple[VideoInfo, It
 class VideoClip:
     """A video (bytes, a path or a binary file object), opened and checked against the limits: its
     :attr:`info`, then one pass of :meth:`analyze`. Raises :class:`VideoError`, worded for the person who gave
-    the file, for anything we cannot use. Use it as a context manager (or call :meth:`close`)."""
+    the file, for anything we cannot use. Use it as a context manager (or call :meth:`close`).
 
-    def __init__(self, source):
-        self._container = _open(source)
+    ``limited``: hold the file to the app's upload limits on size and length; the batch command reads archives
+    of any length (the limit on a frame's pixels always holds)."""
+
+    def __init__(self, source, limited: bool = True):
+        self._container = _open(source, limited)
         try:
-            self.info, self._frames = _checked_info(self._container)
+            self.info, self._frames = _checked_info(self._container, limited)
         except BaseException:
             self._container.close()
             raise
@@ -152,17 +156,29 @@ class VideoClip:
         self._container.close()
 
     def analyze(self, engine: Engine, every: float | None = None, min_score: float = 0.0,
-                annotated: AnnotatedWriter | None = None) -> Iterator[AnalyzedFrame]:
+                annotated: AnnotatedWriter | None = None, start_s: float = 0.0,
+                end_s: float | None = None) -> Iterator[AnalyzedFrame]:
         """Yield each analyzed frame as it is reached: every frame, or one every ``every`` seconds of video
         time (the timestamps decide, so a variable frame rate is followed). With ``annotated``, every frame is
         written with the latest boxes and readings drawn on it. Raises :class:`VideoError` mid-way if the rest
-        of the file turns out to be damaged. The frames are decoded once: a clip is analyzed once."""
+        of the file turns out to be damaged. The frames are decoded once: a clip is analyzed once.
+
+        ``start_s`` and ``end_s`` analyze only the frames from ``start_s`` (seeking there) to before ``end_s``:
+        one time range of a long video, as the batch command splits them. ``frame`` then counts from the first
+        frame of the range."""
         if every is not None and every <= 0:
             raise ValueError("every must be a positive number of seconds, or None")
-        stepper, next_due, index = FrameStepper(engine, min_score), 0.0, -1
+        if start_s > 0:
+            self._seek(start_s)
+        stepper, next_due, index = FrameStepper(engine, min_score), start_s, -1
         try:
-            for index, frame in enumerate(self._frames):
-                time_s = max(0.0, float(frame.time) - self._start) if frame.time is not None else index / 30.0
+            for frame in self._frames:
+                time_s = max(0.0, float(frame.time) - self._start) if frame.time is not None else (index + 1) / 30.0
+                if time_s + 1e-6 < start_s:  # a seek lands on the key frame before the range
+                    continue
+                if end_s is not None and time_s + 1e-6 >= end_s:
+                    return
+                index += 1
                 due = every is None or time_s + 1e-6 >= next_due
                 rgb = upright(frame, VIDEO_OUTPUT_MAX_SIDE) if (due or annotated) else None
                 if due:
@@ -178,6 +194,15 @@ class VideoClip:
         except av.error.FFmpegError as err:
             raise VideoError("This video is damaged or incomplete after "
                              f"{max(index, 0)} frames; the part before was analyzed.") from err
+
+    def _seek(self, start_s: float) -> None:
+        """Go to the key frame at or before ``start_s``: the frames decoded from there replace the first one."""
+        stream = self._container.streams.video[0]
+        try:
+            self._container.seek(int((self._start + start_s) / stream.time_base), stream=stream, backward=True)
+        except av.error.FFmpegError as err:
+            raise VideoError("This video cannot be searched for a time; it is damaged or incomplete.") from err
+        self._frames = self._container.decode(stream)
 
 
 def video_info(source) -> VideoInfo:

@@ -10,7 +10,6 @@ import re
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -285,54 +284,6 @@ def launch_chromium(playwright, video: Path | None):
         executable_path=CHROMIUM, headless=True,
         args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
               "--disable-component-update", "--disable-sync", "--use-fake-device-for-media-stream", *camera])
-
-
-def tree_rss_mb(pid: int) -> float:
-    """Resident memory of process ``pid`` (all its threads) and of every descendant, in MB."""
-    children: dict[int, list[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    total, todo = 0, [pid]
-    while todo:
-        current = todo.pop()
-        todo += children.get(current, [])
-        try:
-            status = Path(f"/proc/{current}/status").read_text()
-        except OSError:
-            continue
-        total += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS")), 0)
-    return total / 1024
-
-
-class MemorySampler:
-    """Samples a process tree's resident memory every ``interval`` seconds, in a thread, while in a ``with``."""
-
-    def __init__(self, pid: int, interval: float = 0.1):
-        self.pid, self.interval = pid, interval
-        self.samples: list[float] = []
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self):
-        while not self._stop.is_set():
-            self.samples.append(tree_rss_mb(self.pid))
-            self._stop.wait(self.interval)
-
-    @property
-    def peak(self) -> float:
-        return max(self.samples, default=0.0)
-
-    def __enter__(self):
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self._stop.set()
-        self._thread.join()
 
 
 def shot(page, name):

@@ -9,9 +9,10 @@ import urllib.request
 import cv2
 import numpy as np
 import pytest
-from support import SCREENSHOTS, YUNET_MODEL, MemorySampler, encode, group_photo, tree_rss_mb
+from support import SCREENSHOTS, YUNET_MODEL, encode, group_photo
 
 from fer_core import Engine
+from fer_core.memory import MemorySampler, tree_rss_mb
 
 pytestmark = pytest.mark.browser
 MEMORY_CEILING_MB = 1000

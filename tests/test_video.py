@@ -43,6 +43,13 @@ def test_every_analyzes_on_a_time_grid(yunet_engine, two_faces):
     assert [round(r.time_s * 2) for r in results] == list(range(8))
 
 
+def test_a_time_range_is_sought_and_analyzed_alone(yunet_engine, two_faces):
+    with VideoClip(two_faces) as clip:
+        results = list(clip.analyze(yunet_engine, every=0.5, start_s=1.5, end_s=3.0))
+    assert [round(r.time_s * 2) for r in results] == [3, 4, 5]  # 1.5, 2.0 and 2.5 s; 3.0 s is the next range's
+    assert results[0].frame == 0 and len(results[1].faces) == 2  # B is in view from 1.33 s to 2.67 s
+
+
 def test_a_variable_frame_rate_is_followed(yunet_engine):
     times = [0.0, 0.05, 0.1, 0.4, 0.45, 1.2, 1.25, 1.3, 2.0]
     clip = encode_clip(two_faces_frames(len(times)), fps=10, times=times)
