@@ -7,7 +7,7 @@ import numpy as np
 
 from fer_core.classifier import EmotionClassifier
 from fer_core.explain import saliency_maps
-from fer_core.faces import FaceDetector, crop_faces, make_detector, to_gray
+from fer_core.faces import FaceDetector, crop_faces, make_detector, reading_order, to_gray
 from fer_core.imageio import load_photo
 from fer_core.limits import MAX_FACES_PER_IMAGE
 from fer_core.results import FaceResult, rescale
@@ -51,7 +51,8 @@ class Engine:
 
     def analyze(self, image, min_score: float = 0.0, max_faces: int = MAX_FACES_PER_IMAGE) -> list[FaceResult]:
         """Every face in ``image`` (a :class:`Photo` or anything :func:`read_image` takes) with its emotion
-        probabilities; boxes in the full image's pixels. Large photos are analyzed on a reduced copy."""
+        probabilities, in reading order (rows from the top, each left to right); boxes in the full image's
+        pixels. Large photos are analyzed on a reduced copy. Beyond ``max_faces``, the most confident are kept."""
         return self.analyze_with_crops(image, min_score, max_faces)[0]
 
     def analyze_with_crops(self, image, min_score: float = 0.0,
@@ -60,6 +61,7 @@ class Engine:
         (what "Why?" explains)."""
         photo = load_photo(image)
         detections = [d for d in self.detector.detect(photo.rgb) if d.score >= min_score][:max_faces]
+        detections = [detections[i] for i in reading_order([d.box for d in detections])]  # "Face 1" is top left
         crops = crop_faces(to_gray(photo.rgb), [d.box for d in detections])
         if not detections:
             return [], crops

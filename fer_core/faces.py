@@ -155,6 +155,23 @@ def make_detector(kind: str = "auto", yunet_model=None, download: bool = False) 
         return HaarDetector(), f"YuNet is unavailable, so the Haar detector is used. {err}"
 
 
+def reading_order(boxes) -> list[int]:
+    """Indices of ``boxes`` (x, y, w, h) as a person reads them: rows from the top, each left to right. A box
+    joins a row when its centre lies within half a face's height of the row's first centre."""
+    order = sorted(range(len(boxes)), key=lambda i: boxes[i][1] + boxes[i][3] / 2)
+    rows: list[list[int]] = []
+    for i in order:
+        if rows and abs(_centre_y(boxes[i]) - _centre_y(boxes[rows[-1][0]])) <= boxes[i][3] / 2:
+            rows[-1].append(i)
+        else:
+            rows.append([i])
+    return [i for row in rows for i in sorted(row, key=lambda i: boxes[i][0])]
+
+
+def _centre_y(box) -> float:
+    return box[1] + box[3] / 2
+
+
 def crop_faces(gray: np.ndarray, boxes, margin: float = 0.1) -> np.ndarray:
     """Square crops around ``boxes`` (x, y, w, h), grown by ``margin`` per side, as uint8 (N, 48, 48).
 

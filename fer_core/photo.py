@@ -24,13 +24,19 @@ class PhotoAnalysis:
     display: Photo  # the photo at most DISPLAY_MAX_SIDE across, for the page
 
     def annotated(self) -> np.ndarray:
-        """The display copy with each face's box and numbered reading drawn."""
-        return annotate_photo(self.display, self.faces, numbered_readings(self.faces))
+        """The display copy with each face's box and numbered label drawn."""
+        return annotate_photo(self.display, self.faces, numbered_markers(self.faces))
 
 
 def numbered_readings(faces: list[FaceResult]) -> list[str]:
-    """Each face's reading after its number in the photo, from 1: "1: happy 93%"."""
+    """Each face's full reading after its number in the photo, from 1: "1: happy 93%", "2: not sure: sad or
+    fear?" (the list under the image, its text alternative)."""
     return [face.numbered(i + 1) for i, face in enumerate(faces)]
+
+
+def numbered_markers(faces: list[FaceResult]) -> list[str]:
+    """Each face's label on the image: "1: happy 93%", "2: not sure"."""
+    return [face.marker(i + 1) for i, face in enumerate(faces)]
 
 
 def within_upload_limit(items: list) -> tuple[list, str | None]:

@@ -43,6 +43,11 @@ class FaceResult:
         """The verdict with its confidence where it is sure: "happy 93%", or "not sure: happy or neutral?"."""
         return self.verdict if self.uncertain else f"{self.label} {self.confidence:.0%}"
 
+    @property
+    def tag(self) -> str:
+        """The reading as short as an image's label must be: "happy 93%", or "not sure"."""
+        return "not sure" if self.uncertain else self.reading
+
     def heading(self, name: str) -> str:
         """A page's bold line for the face called ``name``: "**Face 1: happy** (93% sure)", or, when unsure,
         "**Face 1: not sure: sad or fear?** (sad 41%, fear 30%)"."""
@@ -52,8 +57,13 @@ class FaceResult:
         return f"**{name}: {self.label}** ({self.confidence:.0%} sure)"
 
     def numbered(self, number: int | str) -> str:
-        """The reading after the face's number, as drawn on an image and listed under it: "1: happy 93%"."""
+        """The reading after the face's number, as listed under an image: "1: happy 93%", "2: not sure: sad or
+        fear?"."""
         return f"{number}: {self.reading}"
+
+    def marker(self, number: int | str) -> str:
+        """The face's label on an image: "1: happy 93%", "2: not sure" (the full reading is in the list)."""
+        return f"{number}: {self.tag}"
 
     def record(self) -> dict:
         """The face as a flat record (RECORD_FIELDS), for tables, CSV and JSON."""

@@ -21,8 +21,8 @@ class TrackedFace(NamedTuple):
 
     @property
     def overlay(self) -> str:
-        """What is drawn beside its box: "#2: happy 93%"."""
-        return self.face.numbered(f"#{self.id}")
+        """What is drawn beside its box: "#2: happy 93%", "#3: not sure"."""
+        return self.face.marker(f"#{self.id}")
 
 
 @dataclass

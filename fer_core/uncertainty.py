@@ -1,8 +1,10 @@
 """When to say "not sure": a confidence threshold per model, chosen on PublicTest, and how to word it.
 
-A face is *uncertain* when its top probability falls below the model's threshold. The threshold is the
-lowest one at which the faces above it are right at least ``TARGET_ACCURACY`` of the time on PublicTest,
-so it keeps as many faces as possible (the coverage) while their labels can be trusted.
+A face is *uncertain* when its top probability falls below the model's threshold. Where FER+'s ten votes per
+face are known, the threshold follows the people (:func:`threshold_for_agreed_faces`): the highest one that
+still gives a plain answer on all but ``MAX_NOT_SURE_WHERE_PEOPLE_AGREE`` of the PublicTest faces that 8 or more
+of 10 people agree on, so "not sure" falls on the faces where people split. Without votes it is the lowest
+threshold at which the faces above it are right at least ``TARGET_ACCURACY`` of the time on PublicTest.
 """
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import numpy as np
 from fer_core.labels import EMOTIONS
 
 TARGET_ACCURACY = 0.85
+MAX_NOT_SURE_WHERE_PEOPLE_AGREE = 0.15
 CURVE_THRESHOLDS = np.round(np.arange(0.15, 1.0, 0.01), 2)  # where the accuracy-coverage curve is sampled
 
 
@@ -33,6 +36,22 @@ def choose_threshold(confidence: np.ndarray, correct: np.ndarray, target: float 
     last_of_tie = np.r_[conf[1:] != conf[:-1], True]
     good = np.flatnonzero((running >= target) & last_of_tie)
     return float(conf[good[-1]]) if len(good) else 1.0
+
+
+def threshold_for_agreed_faces(confidence: np.ndarray, max_not_sure: float = MAX_NOT_SURE_WHERE_PEOPLE_AGREE) -> float:
+    """The highest threshold (one of the observed confidences) that leaves at most ``max_not_sure`` of these
+    faces, the ones people agree on, below it: unanswered."""
+    ordered = np.sort(confidence)
+    return float(ordered[int(max_not_sure * len(ordered))]) if len(ordered) else 0.0
+
+
+def threshold_rule(report: dict) -> str:
+    """How a model's threshold was chosen, in words, from its metrics.json ``uncertainty`` report: "the
+    highest that still answers 85% of the faces most people agree on", or "the lowest that keeps ..."."""
+    if "max_not_sure_where_people_agree" in report:
+        return (f"the highest that still gives a plain answer on {1 - report['max_not_sure_where_people_agree']:.0%} "
+                "of the faces that 8 or more of 10 people agree on, so that it says “not sure” where people split")
+    return f"the lowest that keeps the answers it is sure of right {report['target_accuracy']:.0%} of the time"
 
 
 def curve(confidence: np.ndarray, correct: np.ndarray) -> list[dict]:

@@ -121,3 +121,23 @@ def test_download_is_checked_by_sha256(yunet_model, monkeypatch, tmp_path):
                          "face_detection_yunet_2023mar.onnx"]
     monkeypatch.setattr(urllib.request, "urlopen", lambda url, timeout: (_ for _ in ()).throw(OSError("offline")))
     assert find_yunet_model(download=True) == path  # cached: no second download
+
+
+def test_faces_are_numbered_in_reading_order():
+    from fer_core.faces import reading_order
+
+    # Two rows of three, the lower row a little uneven, given in the detector's order (by confidence).
+    boxes = [(400, 210, 90, 90), (20, 10, 100, 100), (420, 0, 100, 100), (200, 190, 95, 95), (210, 20, 90, 90),
+             (10, 200, 100, 100)]
+    assert reading_order(boxes) == [1, 4, 2, 5, 3, 0]
+    assert reading_order([]) == []
+
+
+def test_the_six_faces_sample_reads_row_by_row(yunet_engine):
+    from support import REPO
+
+    faces = yunet_engine.analyze(REPO / "assets" / "six-faces.jpg")  # three faces above, three below
+    boxes = [face.box for face in faces]
+    assert len(boxes) == 6 and max(b[1] for b in boxes[:3]) < min(b[1] for b in boxes[3:])
+    assert [b[0] for b in boxes[:3]] == sorted(b[0] for b in boxes[:3])
+    assert [b[0] for b in boxes[3:]] == sorted(b[0] for b in boxes[3:])

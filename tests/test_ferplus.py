@@ -94,3 +94,85 @@ def test_agreement_with_the_people_on_a_hand_made_set():
     assert report["not_sure_where_people_agree"] == 0.0  # face 0, the only one with 8 of 10, was read surely
     assert report["not_sure_where_people_split"] == 0.5  # faces 2 and 5 split (4 of 10 at most); only 5 unsure
     assert 0 < report["ece"] < 1
+
+
+def test_the_threshold_follows_the_people_answering_most_faces_they_agree_on():
+    from fer_core.uncertainty import threshold_for_agreed_faces, threshold_rule
+
+    confidence = np.linspace(0.3, 0.99, 100)  # 100 faces that 8 or more of 10 people agree on
+    threshold = threshold_for_agreed_faces(confidence, max_not_sure=0.15)
+    assert (confidence < threshold).mean() == 0.15 and threshold == confidence[15]
+    assert threshold_for_agreed_faces(np.array([])) == 0.0
+    words = threshold_rule({"max_not_sure_where_people_agree": 0.15})
+    assert "85% of the faces that 8 or more of 10 people agree on" in words
+
+
+def test_a_temperature_fits_the_people_distribution():
+    from fer_core.training.calibrate import fit_temperature, nll, soften
+
+    rng = np.random.default_rng(0)
+    people = rng.dirichlet(np.full(7, 0.7), size=2000).astype(np.float32)  # what ten people would say
+    overconfident = soften(people, 0.5)  # a model that says the same, twice as sure
+    assert fit_temperature(overconfident, people) == pytest.approx(2.0, rel=0.02)
+    assert nll(people, people) < nll(overconfident, people)
+    hard = people.argmax(1)
+    assert nll(overconfident, np.eye(7)[hard]) == pytest.approx(nll(overconfident, hard))
+
+
+def test_the_evaluator_chooses_the_threshold_by_the_people_and_scores_them_with_it(tiny_model, tmp_path):
+    import shutil
+
+    from fer_core.classifier import EmotionClassifier
+    from fer_core.training.evaluate import evaluate, predict_all
+
+    data = tiny_fer2013()
+    rng = np.random.default_rng(3)
+    votes = np.zeros((len(data["y"]), 10), np.uint8)
+    for face, label in enumerate(data["y"]):  # most people agree with the label, some faces split
+        column = ferplus.COLUMNS.index(ferplus.OURS[EMOTIONS[label]])
+        votes[face, column] = rng.integers(4, 11)
+        votes[face, 0] += 10 - votes[face].sum()
+    np.savez(tmp_path / "voted.npz", **data, ferplus_votes=votes, has_ferplus=np.ones(len(votes), bool))
+    model = tmp_path / "model"
+    shutil.copytree(tiny_model, model)
+    (model / "metrics.json").unlink()  # no threshold from an earlier evaluation to lean on
+    voted = load_fer2013(tmp_path / "voted.npz")
+    metrics = evaluate(model, voted)
+    chosen = metrics["uncertainty"]
+    assert "8 or more of 10 people agree on" in chosen["chosen_on"]
+    classifier = EmotionClassifier(model / "model.tflite")
+    x_val, _ = voted.split("PublicTest")
+    val = predict_all(classifier, x_val)
+    public = voted.split_votes("PublicTest")
+    agreed = (ferplus.majority(public) >= 0) & (public.max(1) >= 8)
+    assert (val.max(1)[agreed] < chosen["threshold"]).mean() <= 0.15
+    x_test, _ = voted.split("PrivateTest")
+    expected = people_report(predict_all(classifier, x_test), voted.split_votes("PrivateTest"), chosen["threshold"])
+    assert metrics["people"] == expected
+
+
+def test_a_class_offset_keeps_a_rarely_chosen_emotion_readable_inside_the_graph():
+    import keras
+
+    from fer_core.training.calibrate import fit_class_bias, soften, with_temperature
+
+    rng = np.random.default_rng(1)
+    labels = rng.integers(0, 7, 700)
+    fear = EMOTIONS.index("fear")
+    logits = rng.normal(0, 1, (700, 7))
+    logits[np.arange(700), labels] += 1.5
+    logits[:, fear] -= 1.2  # a model that learned that people seldom say fear
+    probs = soften(np.exp(logits) / np.exp(logits).sum(1, keepdims=True), 1.0)
+    recall = float((probs[labels == fear].argmax(1) == fear).mean())
+    bias = fit_class_bias(probs, labels, {fear: recall + 0.2})
+    assert bias[fear] > 0 and np.count_nonzero(bias) == 1
+    lifted = soften(probs, 1.0, bias)
+    assert (lifted[labels == fear].argmax(1) == fear).mean() >= recall + 0.2
+    smaller = bias.copy()
+    smaller[fear] -= 0.05  # the smallest offset that reaches the floor
+    assert (soften(probs, 1.0, smaller)[labels == fear].argmax(1) == fear).mean() < recall + 0.2
+
+    inputs = keras.Input((7,))
+    identity = keras.Model(inputs, keras.layers.Activation("linear")(inputs))
+    served = with_temperature(identity, 1.3, bias)
+    np.testing.assert_allclose(served.predict(probs.astype("float32"), verbose=0), soften(probs, 1.3, bias), atol=1e-5)

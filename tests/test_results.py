@@ -11,7 +11,8 @@ def test_headings_overlays_and_records_say_the_same():
     assert UNSURE.heading("Face 2") == "**Face 2: not sure: sad or fear?** (sad 41%, fear 30%)"
     assert SURE.numbered(1) == "1: happy 90%" and UNSURE.numbered(2) == "2: not sure: sad or fear?"
     tracked = TrackedFace(3, UNSURE)
-    assert tracked.name == "Face #3" and tracked.overlay == "#3: not sure: sad or fear?"
+    assert tracked.name == "Face #3" and tracked.overlay == "#3: not sure"
+    assert SURE.marker(1) == "1: happy 90%" and UNSURE.marker(2) == "2: not sure" and UNSURE.tag == "not sure"
     assert TrackedFace(3, UNSURE).face.heading(tracked.name).startswith("**Face #3: not sure: sad or fear?**")
     record = UNSURE.record()
     assert list(record) == RECORD_FIELDS and record["uncertain"] is True and record["label"] == "sad"

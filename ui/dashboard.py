@@ -5,6 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from fer_core.models import ModelArtifacts, ModelMetrics
+from fer_core.uncertainty import threshold_rule
 from ui.charts import (
     accuracy_coverage,
     class_counts,
@@ -99,5 +100,4 @@ def honesty(m: ModelMetrics) -> None:
             f"“not sure: A or B?” instead of a label. On FER2013's test set it is sure of "
             f"**{private['coverage']:.0%}** of faces and right about **{private['accuracy_when_sure']:.0%}** of "
             f"those, against {m.accuracy:.0%} over all faces. The threshold was chosen on a separate "
-            f"validation set as the lowest that keeps the answers it is sure of right "
-            f"{m.uncertainty['target_accuracy']:.0%} of the time.")
+            f"validation set, as {threshold_rule(m.uncertainty)}.")

@@ -11,7 +11,7 @@ from PIL import Image
 from fer_core import Engine, ImageError, annotate, read_image
 from fer_core.explain import explanation_image
 from fer_core.gate import HEAVY_WORK
-from fer_core.photo import PhotoAnalysis, analyze_photo, numbered_readings, within_upload_limit
+from fer_core.photo import PhotoAnalysis, analyze_photo, numbered_markers, numbered_readings, within_upload_limit
 from fer_core.report import SUMMARY_FIELDS, face_records, mood_counts, mood_summary, summary_record, to_csv, to_json
 from ui.charts import mood_bars, probability_bars
 from ui.settings import Settings
@@ -76,7 +76,7 @@ def show_analysis(items: list[tuple[str, object]], engine: Engine, settings: Set
 def _full_size_png(source, faces) -> bytes:
     """The annotated photo at full resolution, made only when its download is asked for."""
     with HEAVY_WORK.slot():
-        return png_bytes(annotate(read_image(source), faces, numbered_readings(faces)))
+        return png_bytes(annotate(read_image(source), faces, numbered_markers(faces)))
 
 
 def describe(faces) -> str:

@@ -3,6 +3,7 @@ it; a run's recipe is worded by fer_core.training.recipe."""
 from __future__ import annotations
 
 from fer_core.training.recipe import Recipe, run_name
+from fer_core.uncertainty import threshold_rule
 
 
 def runs(m: dict) -> list[dict]:
@@ -117,11 +118,24 @@ def _calibration_section(m: dict) -> str:
         text = (f"The probabilities are divided in log space by a temperature of {c['temperature']:.2f}, fitted on "
                 f"{c['fitted_on']}\nand baked into the graph. On PrivateTest it moved the NLL from "
                 f"{after['nll_before']:.3f} to {after['nll_after']:.3f}\nand the expected calibration error "
-                f"({c['bins']} bins) from {after['ece_before']:.3f} to {after['ece_after']:.3f}.")
+                f"({c['bins']} bins) from {after['ece_before']:.3f} to {after['ece_after']:.3f}."
+                + (f" Against the people's majority, from {after['people_ece_before']:.3f} to "
+                   f"{after['people_ece_after']:.3f}." if "people_ece_after" in after else "")
+                + _class_bias_sentence(c))
     else:
         text = (f"Not calibrated. On PrivateTest: expected calibration error ({r['bins']} bins) {r['ece']:.3f}, "
                 f"NLL {r['nll']:.3f}.")
     return f"## Calibration\n{text}{_chance_sentence(r, m['test_images'])}\n"
+
+
+def _class_bias_sentence(c: dict) -> str:
+    if not c.get("class_bias"):
+        return ""
+    floors = c["recall_floors"]
+    kept = ", ".join(f"{name} +{bias:.2f} (PublicTest recall {floors[name]['public_test']:.1%}, floor "
+                     f"{floors[name]['floor']:.0%})" for name, bias in c["class_bias"].items())
+    return (f"\nBefore the temperature, offsets to the log-probabilities keep emotions that people rarely choose "
+            f"readable on the original labels: {kept}.")
 
 
 def _chance_sentence(r: dict, faces: int) -> str:
@@ -165,8 +179,7 @@ def _uncertainty_section(u: dict | None) -> str:
         return ""
     return f"""## "Not sure"
 A face whose top probability is below **{u['threshold']:.2f}** reads "not sure: A or B?" instead of a label. The
-threshold was chosen on {u['chosen_on']} as the lowest at which the remaining faces are right at least
-{u['target_accuracy']:.0%} of the time. On PrivateTest the model is sure of {u['private_test']['coverage']:.1%} of
+threshold was chosen on {u['chosen_on']}, as {threshold_rule(u)}. On PrivateTest the model is sure of {u['private_test']['coverage']:.1%} of
 faces, and right about {u['private_test']['accuracy_when_sure']:.1%} of those.
 """
 
