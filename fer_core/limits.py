@@ -6,6 +6,7 @@ MAX_IMAGE_PIXELS = 50_000_000  # decoded width x height; larger images are refus
 MAX_FACES_PER_IMAGE = 60  # the most confident faces are kept beyond that
 DETECTION_MAX_SIDE = 640  # faces are searched on a copy no larger than this (YuNet)
 HAAR_MAX_SIDE = 320  # Haar's cost grows with pixels x scales: 320 px keeps it near 15 ms a frame
+HAAR_PHOTO_MAX_SIDE = 1024  # a still photo may cost more than a frame: 0.3-0.5 s here against 15 ms
 ANALYSIS_MAX_SIDE = 2048  # photos are decoded at most this large to find and crop faces (boxes stay full-size)
 DISPLAY_MAX_SIDE = 1280  # the annotated image shown in the page; a full-size one is made only for download
 MAX_VIDEO_MB = 200  # per video file

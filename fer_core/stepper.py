@@ -24,7 +24,7 @@ class FrameStepper:
 
     def analyze(self, rgb: np.ndarray) -> list[TrackedFace]:
         """The faces of the next frame, each with the id of its track and its smoothed probabilities."""
-        self.faces = self._tracker.update(self.engine.analyze(rgb, min_score=self.min_score))
+        self.faces = self._tracker.update(self.engine.analyze(rgb, min_score=self.min_score, stream=True))
         return self.faces
 
     def draw(self, rgb: np.ndarray) -> np.ndarray:

@@ -141,3 +141,16 @@ def test_the_six_faces_sample_reads_row_by_row(yunet_engine):
     assert len(boxes) == 6 and max(b[1] for b in boxes[:3]) < min(b[1] for b in boxes[3:])
     assert [b[0] for b in boxes[:3]] == sorted(b[0] for b in boxes[:3])
     assert [b[0] for b in boxes[3:]] == sorted(b[0] for b in boxes[3:])
+
+
+def test_offline_haar_finds_both_people_in_a_photo_that_yunet_reads(haar_engine, yunet_engine):
+    from skimage import data
+
+    photo = np.hstack([data.astronaut(), np.dstack([data.camera()] * 3)])  # 1024x512: one face front-on, one turned
+    assert len(haar_engine.analyze(photo, stream=True)) < 2  # Live's cheap search misses the cameraman
+    haar, yunet = haar_engine.analyze(photo), yunet_engine.analyze(photo)
+    assert len(haar) == len(yunet) == 2
+    for found, truth in zip(haar, yunet):  # both in reading order: the same person first
+        x, y, w, h = truth.box
+        fx, fy, fw, fh = found.box
+        assert fx <= x + w / 2 <= fx + fw and fy <= y + h / 2 <= fy + fh
