@@ -130,7 +130,8 @@ class YuNetDetector(FaceDetector):
         try:
             self._net = cv2.FaceDetectorYN.create(str(model_path), "", (320, 320), score_threshold, 0.3, 5000)
         except cv2.error as err:
-            raise DetectorError(f"The YuNet model at {model_path} could not be loaded: it is missing or damaged.") from err
+            raise DetectorError(f"The YuNet model at {model_path} could not be loaded: it is missing or damaged."
+                                ) from err
 
     # YuNet's coarsest feature map is 1/32 of the input: on an image 32 px or less across, after a larger one,
     # it returned boxes of 10^7 px at score 0.9995. Black borders (below and right, so the boxes keep their

@@ -45,6 +45,30 @@ def video_summary(records: list[dict]) -> list[dict]:
     return summary
 
 
+def summary_sentence(row: dict) -> str:
+    """One face of :func:`video_summary` in plain words: "Face #1, in view from 0.0 to 4.5 s: happy most of the
+    time (82%), then neutral (12%)." A face the model was mostly unsure of says so."""
+    shares = sorted(((row[name], name) for name in READINGS if row[name] and name != row["dominant"]), reverse=True)
+    main = (f"the model was not sure most of the time ({row[NOT_SURE]:.0%})" if row["dominant"] == NOT_SURE
+            else f"{row['dominant']} most of the time ({row[row['dominant']]:.0%})")
+    then = f", then {_as_reading(shares[0][1])} ({shares[0][0]:.0%})" if shares else ""
+    return f"Face #{row['face']}, in view from {row['from_s']:.1f} to {row['to_s']:.1f} s: {main}{then}."
+
+
+def _as_reading(name: str) -> str:
+    return "not sure" if name == NOT_SURE else name
+
+
+def room_counts(records: list[dict]) -> list[dict]:
+    """At each analyzed moment of a video, how many of the faces in view read each emotion (and "not sure"):
+    the room's mood over time, which a face entering or leaving changes by one face, not by half."""
+    moments: dict[float, dict] = {}
+    for record in records:
+        counts = moments.setdefault(record["time_s"], {"time_s": record["time_s"], **dict.fromkeys(READINGS, 0)})
+        counts[NOT_SURE if record["uncertain"] else record["label"]] += 1
+    return [moments[t] for t in sorted(moments)]
+
+
 def mood_counts(faces: list[FaceResult]) -> dict[str, int]:
     """How many faces read each emotion, plus "not sure"; most frequent first, then in EMOTIONS' order."""
     counts = {name: 0 for name in READINGS}

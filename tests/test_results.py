@@ -17,3 +17,18 @@ def test_headings_overlays_and_records_say_the_same():
     record = UNSURE.record()
     assert list(record) == RECORD_FIELDS and record["uncertain"] is True and record["label"] == "sad"
     assert (record["x"], record["w"], record["sad"]) == (0, 5, 0.41)
+
+
+def test_a_video_summary_and_the_room_are_worded_for_people():
+    from fer_core.report import room_counts, summary_sentence, video_records, video_summary
+
+    happy, unsure = TrackedFace(1, SURE), TrackedFace(2, UNSURE)
+    records = (video_records(0.0, 0, [happy]) + video_records(0.5, 5, [happy, unsure])
+               + video_records(1.0, 10, [happy, unsure]) + video_records(1.5, 15, [unsure]))
+    first, second = video_summary(records)
+    assert summary_sentence(first) == "Face #1, in view from 0.0 to 1.0 s: happy most of the time (100%)."
+    assert summary_sentence(second) == ("Face #2, in view from 0.5 to 1.5 s: the model was not sure most of the time "
+                                        "(100%).")
+    room = room_counts(records)
+    assert [(r["time_s"], r["happy"], r["not sure"]) for r in room] == [(0.0, 1, 0), (0.5, 1, 1), (1.0, 1, 1),
+                                                                        (1.5, 0, 1)]

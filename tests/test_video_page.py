@@ -16,8 +16,9 @@ def test_video_page_shows_each_face_and_the_downloads(clip, yunet_model, monkeyp
     app.sidebar.slider(key="video_rate").set_value(5)
     app.file_uploader[0].set_value(("meeting.mp4", clip, "video/mp4")).run()
     assert not app.exception, app.exception
-    faces = [m.value for m in app.markdown if m.value.startswith("**Face #")]
-    assert len(faces) == 2 and all("mostly **happy**" in f for f in faces)
+    faces = [m.value for m in app.markdown if m.value.startswith("Face #")]
+    assert len(faces) == 2 and all(": happy most of the time (" in f for f in faces), faces
+    assert faces[1].startswith("Face #2, in view from 1.") and not app.button  # no Cancel once it is done
     summary = app.dataframe[0].value
     assert list(summary["face"]) == [1, 2] and summary["frames"][0] == 20  # 4 s at 5 frames a second
     assert summary["from_s"][1] == pytest.approx(1.4, abs=0.1) and summary["to_s"][1] < 2.7
@@ -32,6 +33,7 @@ def test_a_bad_video_gets_a_message_and_the_page_stays(data, words):
     assert not app.exception, app.exception
     assert any(words in w.value for w in app.warning)
     assert app.file_uploader  # still there for the next try
+    assert not [b for b in app.button if b.label == "Cancel"]  # nothing left to cancel
 
 
 @pytest.mark.browser

@@ -9,6 +9,9 @@ from fer_core.annotate import EMOTION_COLORS
 from fer_core.labels import EMOTIONS, SPLITS
 
 COLORS = [f"rgb{EMOTION_COLORS[name]}" for name in EMOTIONS]
+# Lines and areas on a white page: the boxes' pale yellow would vanish there, so happy darkens to gold.
+LINE_COLORS = [f"rgb{(196, 160, 0) if name == 'happy' else EMOTION_COLORS[name]}" for name in EMOTIONS]
+NOT_SURE_COLOR = "rgb(150, 150, 150)"
 
 
 def _layout(fig: go.Figure, title: str, height: int = 320, **extra) -> go.Figure:
@@ -56,17 +59,32 @@ def accuracy_coverage(points: list[dict], threshold: float) -> go.Figure:
     return _layout(fig, "When the model says it is sure (PrivateTest)", height=360)
 
 
-def emotion_timeline(frame: pd.DataFrame, title: str, threshold: float = 0.0) -> go.Figure:
-    """``frame``: a ``time_s`` column and one column per emotion; time runs left to right in seconds. Where no
-    emotion reaches ``threshold`` the app says "not sure": a dotted line marks it."""
+def emotion_timeline(frame: pd.DataFrame, title: str, threshold: float = 0.0,
+                     duration: float | None = None) -> go.Figure:
+    """``frame``: a ``time_s`` column and one column per emotion; time runs left to right in seconds, from 0 to
+    ``duration`` (the same axis for every face of a video). Where no emotion reaches ``threshold`` the app says
+    "not sure": a dotted line marks it."""
     fig = go.Figure([go.Scatter(x=frame["time_s"], y=frame[name], name=name, mode="lines", line=dict(color=color))
-                     for name, color in zip(EMOTIONS, COLORS)])
+                     for name, color in zip(EMOTIONS, LINE_COLORS)])
     if threshold:
         fig.add_hline(y=threshold, line_dash="dot", line_color="gray", annotation_text="below: not sure",
                       annotation_position="top left")
     fig.update_yaxes(range=[0, 1], tickformat=".0%")
-    fig.update_xaxes(title="seconds")
+    fig.update_xaxes(title="seconds", range=[0, duration] if duration else None)
     return _layout(fig, title, height=260)
+
+
+def room_timeline(counts: list[dict], readings: list[str], duration: float | None = None) -> go.Figure:
+    """``counts``: per moment, ``time_s`` and the number of faces in view reading each of ``readings``
+    (fer_core.report.room_counts), stacked: the height is the faces in view."""
+    colors = dict(zip(EMOTIONS, LINE_COLORS)) | {"not sure": NOT_SURE_COLOR}
+    times = [row["time_s"] for row in counts]
+    fig = go.Figure([go.Scatter(x=times, y=[row[name] for row in counts], name=name, mode="lines", stackgroup="faces",
+                                line=dict(color=colors[name], width=0.5))
+                     for name in readings if any(row[name] for row in counts)])
+    fig.update_yaxes(title="faces in view", dtick=1, rangemode="tozero")
+    fig.update_xaxes(title="seconds", range=[0, duration] if duration else None)
+    return _layout(fig, "Everyone: what the faces in view read", height=260)
 
 
 def training_curves(history: pd.DataFrame, metric: str) -> go.Figure:

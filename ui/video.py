@@ -9,10 +9,18 @@ import streamlit as st
 
 from fer_core import Engine
 from fer_core.gate import HEAVY_WORK
-from fer_core.labels import EMOTIONS
-from fer_core.report import VIDEO_FIELDS, to_csv, to_json, video_records, video_summary
+from fer_core.report import (
+    READINGS,
+    VIDEO_FIELDS,
+    room_counts,
+    summary_sentence,
+    to_csv,
+    to_json,
+    video_records,
+    video_summary,
+)
 from fer_core.video import AnnotatedWriter, VideoClip, VideoError
-from ui.charts import emotion_timeline
+from ui.charts import emotion_timeline, room_timeline
 from ui.results import escape_markdown, safe_stem
 from ui.settings import Settings
 
@@ -42,10 +50,11 @@ def analyze(upload, engine: Engine, settings: Settings, every: float) -> dict | 
                 finally:
                     writer.close()
         progress.empty()
-        cancel.empty()
     except VideoError as err:
         st.warning(f"**{escape_markdown(upload.name)}**: {escape_markdown(str(err))}", icon="⚠️")
         return None
+    finally:
+        cancel.empty()  # nothing left to cancel, whether it ended well or not
     result = {"key": key, "records": records, "video": out.getvalue(), "mime": writer.mime, "info": info,
               "threshold": engine.classifier.threshold}
     st.session_state.video_result = result
@@ -68,16 +77,15 @@ def show(name: str, result: dict) -> None:
     with summary_column:
         st.markdown(f"#### {len(summary)} face{'s' * (len(summary) != 1)}")
         for row in summary:
-            st.markdown(f"**Face #{row['face']}**: mostly **{row['dominant']}** ({row[row['dominant']]:.0%} of its "
-                        f"time), in view from {row['from_s']:.1f} s to {row['to_s']:.1f} s")
-        st.dataframe(pd.DataFrame(summary), hide_index=True)
+            st.markdown(summary_sentence(row))
+        with st.expander("The table"):
+            st.dataframe(pd.DataFrame(summary), hide_index=True)
     frame = pd.DataFrame(records)
     if len(summary) > 1:
-        everyone = frame.groupby("time_s")[list(EMOTIONS)].mean().reset_index()
-        st.plotly_chart(emotion_timeline(everyone, "Everyone: the mean of the faces in view", result["threshold"]),
-                        key="video-everyone")
+        st.plotly_chart(room_timeline(room_counts(records), list(READINGS), info.duration), key="video-everyone")
     for face_id, rows in frame.groupby("face"):
-        st.plotly_chart(emotion_timeline(rows, f"Face #{face_id}", result["threshold"]), key=f"video-face-{face_id}")
+        st.plotly_chart(emotion_timeline(rows, f"Face #{face_id}", result["threshold"], info.duration),
+                        key=f"video-face-{face_id}")
     left, right = st.columns(2)
     left.download_button("Results (CSV)", to_csv(records, VIDEO_FIELDS), f"{stem}-faces.csv", "text/csv",
                          on_click="ignore")
