@@ -53,3 +53,16 @@ def test_unreadable_frame_is_reported_not_raised(haar_engine):
     frame = np.zeros((480, 640, 2), np.uint8)
     annotated, readout = LiveAnalyzer(haar_engine).process(frame)
     assert annotated is frame and "image array" in readout.error
+
+
+def test_the_readout_leads_with_the_emotion_and_ends_with_the_frame_rate_in_small_print():
+    from fer_core.live import Readout
+    from fer_core.results import FaceResult
+    from fer_core.tracking import TrackedFace
+    from ui.live import readout_text
+
+    face = TrackedFace(1, FaceResult((0, 0, 9, 9), 0.9, (0.02, 0.01, 0.02, 0.9, 0.02, 0.02, 0.01), threshold=0.5))
+    lines = readout_text(Readout(6.2, [face])).split("  \n")
+    assert lines[0] == "### **Face #1: happy** (90% sure)"  # the photo pages' heading, large
+    assert lines[-1] == ":small[:gray[6.2 frames per second]]"
+    assert readout_text(Readout(6.2, [])).startswith("No face in view.")

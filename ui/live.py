@@ -49,12 +49,16 @@ def frame_callback(engine: Engine, settings: Settings):
 
 
 def readout_text(readout: Readout) -> str:
-    lines = [f"**{readout.fps:.1f} frames per second**"]
+    """The emotions first (each face's heading, as photos word it, and the room's mood), the frame rate last, in
+    small print."""
+    lines = []
     if readout.error:
         lines.append(f"This frame could not be read: {readout.error}")
     if len(readout.faces) > 1:
         lines.append(f"**In view: {mood_summary([t.face for t in readout.faces])}**")
-    lines += [t.face.heading(t.name) for t in readout.faces] or ["No face in view."]
+    lines += [f"### {t.face.heading(t.name)}" if len(readout.faces) == 1 else t.face.heading(t.name)
+              for t in readout.faces] or ["No face in view."]
+    lines.append(f":small[:gray[{readout.fps:.1f} frames per second]]")
     return "  \n".join(lines)
 
 
