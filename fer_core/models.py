@@ -82,6 +82,7 @@ class ModelMetrics:
     calibration: dict | None = None  # the temperature and what it changed
     uncertainty: dict | None = None  # the "not sure" threshold and the accuracy-coverage curve
     ensemble: dict | None = None  # members, mirroring, each member's figures
+    people: dict | None = None  # agreement with FER+'s ten people a face (fer_core.training.evaluate.people_report)
     training: dict | None = None  # the recipe and the run's record (fer_core.training.recipe)
     runs: list[dict] = field(default_factory=list)  # the training runs behind the model
     raw: dict = field(default_factory=dict, repr=False, compare=False)
@@ -89,7 +90,8 @@ class ModelMetrics:
     @classmethod
     def from_json(cls, data: dict) -> "ModelMetrics":
         latency = data["latency_ms_per_face"]
-        optional = ("parameters", "val_accuracy", "reliability", "calibration", "uncertainty", "ensemble", "training")
+        optional = ("parameters", "val_accuracy", "reliability", "calibration", "uncertainty", "ensemble", "training",
+                    "people")
         return cls(accuracy=float(data["accuracy"]), accuracy_tta=float(data["accuracy_tta"]),
                    macro_f1=float(data["macro_f1"]), test_images=int(data["test_images"]),
                    latency_p50_ms=float(latency["p50"]), latency_p95_ms=float(latency["p95"]),
@@ -101,6 +103,17 @@ class ModelMetrics:
     def threshold(self) -> float:
         """Below this top probability a face reads "not sure"; 0 (never unsure) for a model without one."""
         return float(self.uncertainty["threshold"]) if self.uncertainty else 0.0
+
+    @property
+    def agreement_words(self) -> str | None:
+        """The model's first figure, for the card, the Dashboard and the README: "It agrees with the majority of
+        ten people on 75.1% of faces; one person alone agrees with that majority on 70.7%." None where the
+        people's votes were not there to measure it."""
+        p = self.people
+        if not p or p.get("one_person_agreement") is None:
+            return None
+        return (f"It agrees with the majority of ten people on {p['agreement']:.1%} of faces; one person alone "
+                f"agrees with that majority on {p['one_person_agreement']:.1%}.")
 
     @property
     def model_mb(self) -> float:

@@ -1,14 +1,14 @@
 import streamlit as st
 
 from ui import dashboard
-from ui.models import shipped_artifacts
+from ui.models import MODEL_WORDS, shipped_artifacts
 from ui.navigation import require_entrypoint
 from ui.settings import current_settings
 
 require_entrypoint()
 
 artifacts = shipped_artifacts(current_settings().model)
-st.title(f"Model dashboard: {artifacts.folder.name}")
+st.title(f"Model dashboard: {MODEL_WORDS.get(artifacts.folder.name, artifacts.folder.name)}")
 if artifacts.metrics is None:
     st.error(f"No metrics.json in {artifacts.folder}: evaluate the model with `python -m fer_core.training.evaluate`.")
     st.stop()

@@ -3,7 +3,7 @@ import pytest
 from support import app_page, astronaut, encode, group_photo
 
 from fer_core.labels import EMOTIONS
-from fer_core.models import MODELS_DIR, read_metrics, shipped_model_names
+from fer_core.models import MODELS_DIR, default_model_dir, read_metrics, shipped_model_names
 
 
 def texts(app) -> str:
@@ -67,7 +67,10 @@ def test_snapshot():
 def test_dashboard_builds_its_figures_from_the_artifacts():
     app = app_page("dashboard")
     assert len(app.get("plotly_chart")) >= 5
-    assert [m.label for m in app.metric][:3] == ["Test accuracy", "With mirrored face", "Macro F1"]
+    metrics = read_metrics(default_model_dir())
+    first = ["Agrees with people", "On calm faces", "FER2013 labels"] if metrics.agreement_words else \
+        ["FER2013 labels", "Balanced score", "Model size"]
+    assert [m.label for m in app.metric][:3] == first
     app.toggle[0].set_value(False).run()
     assert not app.exception
 
@@ -78,11 +81,14 @@ def test_dashboard_shows_the_card_of_the_chosen_model(model):
     app.session_state["model"] = model  # AppTest runs a page without the entry point's sidebar
     app.run()
     assert not app.exception, app.exception
-    assert app.title[0].value == f"Model dashboard: {model}"
+    assert app.title[0].value == f"Model dashboard: {model.capitalize()}"
     metrics = read_metrics(MODELS_DIR / model)
-    assert app.metric[0].value == f"{metrics.accuracy:.1%}"
-    headings = [h.value for h in app.subheader]
-    assert "Training runs" in headings and ("Members" in headings) == bool(metrics.ensemble)
+    first = f"{metrics.people['agreement']:.1%}" if metrics.agreement_words else f"{metrics.accuracy:.1%}"
+    assert app.metric[0].value == first
+    if metrics.agreement_words:
+        assert any(m.value.startswith(metrics.agreement_words) for m in app.markdown)
+    assert ("Members" in [h.value for h in app.subheader]) == bool(metrics.ensemble)
+    assert "Training runs" in [e.label for e in app.expander]
     honesty = next(m.value for m in app.markdown if "Are its probabilities honest?" in m.value)
     assert f"{metrics.reliability['ece']:.3f}" in honesty and "by chance alone" in honesty
 

@@ -176,3 +176,11 @@ def test_a_class_offset_keeps_a_rarely_chosen_emotion_readable_inside_the_graph(
     identity = keras.Model(inputs, keras.layers.Activation("linear")(inputs))
     served = with_temperature(identity, 1.3, bias)
     np.testing.assert_allclose(served.predict(probs.astype("float32"), verbose=0), soften(probs, 1.3, bias), atol=1e-5)
+
+
+def test_one_person_against_the_other_nine():
+    agree = np.array([[8, 2, 0, 0, 0, 0, 0, 0, 0, 0]], np.uint8)  # a neutral vote leaves neutral ahead: 8 of 10
+    assert ferplus.one_person_agreement(agree) == pytest.approx(0.8)
+    contempt = np.array([[6, 0, 0, 0, 0, 0, 0, 4, 0, 0]], np.uint8)  # contempt never names our majority
+    assert ferplus.one_person_agreement(contempt) == pytest.approx(0.6)
+    assert ferplus.one_person_agreement(VOTES[[3, 4]]) == 0.0  # no face with a majority of ours: nothing to agree on

@@ -18,13 +18,24 @@ from ui.models import shipped_artifacts
 
 
 def headline(m: ModelMetrics) -> None:
-    accuracy, tta, f1, size, latency = st.columns(5)
-    accuracy.metric("Test accuracy", f"{m.accuracy:.1%}", help=f"FER2013 PrivateTest, {m.test_images:,} faces")
-    tta.metric("With mirrored face", f"{m.accuracy_tta:.1%}", help="Test-time augmentation")
-    f1.metric("Macro F1", f"{m.macro_f1:.3f}")
+    if m.agreement_words:
+        people, neutral, accuracy, size, latency = st.columns(5)
+        people.metric("Agrees with people", f"{m.people['agreement']:.1%}",
+                      help="How often its reading is the one most of FER+'s ten people chose for the face")
+        neutral.metric("On calm faces", f"{m.people['agreement_on_neutral']:.1%}",
+                       help="The same, on the faces most of the ten people call neutral")
+    else:
+        accuracy, neutral, size, latency = st.columns(4)
+        neutral.metric("Balanced score", f"{m.macro_f1:.3f}", help="Macro F1: each emotion counts alike, rare ones too")
+    accuracy.metric("FER2013 labels", f"{m.accuracy:.1%}",
+                    help=f"Accuracy on FER2013's original labels (PrivateTest, {m.test_images:,} faces), as papers "
+                         f"report it; with the mirrored face averaged in: {m.accuracy_tta:.1%}")
     size.metric("Model size", f"{m.model_mb:.1f} MB", help=f"{m.parameters or 0:,} parameters")
     latency.metric("Time per face", f"{m.latency_p50_ms:.2f} ms",
                    help=f"Median time to classify one face on {m.machine}; 95th percentile {m.latency_p95_ms:.2f} ms")
+    if m.agreement_words:
+        st.markdown(f"{m.agreement_words} FER2013's own labels are noisier: the ten people's majority agrees with "
+                    "them on only 65% of faces, so both figures are shown.")
 
 
 def members_and_runs(m: ModelMetrics) -> None:
@@ -34,16 +45,16 @@ def members_and_runs(m: ModelMetrics) -> None:
                     f"{' and its mirror image' if m.ensemble['mirror'] else ''}; the app averages them.")
         percent = st.column_config.NumberColumn(format="percent")
         st.dataframe(pd.DataFrame([{"member": k["model"], "parameters": k.get("parameters"),
-                                    "PublicTest accuracy": k.get("val_accuracy"), "PrivateTest accuracy": k.get("accuracy")}
-                                   for k in m.ensemble["member_metrics"]]),
+                                    "PublicTest accuracy": k.get("val_accuracy"),
+                                    "PrivateTest accuracy": k.get("accuracy")} for k in m.ensemble["member_metrics"]]),
                      hide_index=True, column_config={"parameters": st.column_config.NumberColumn(format="localized"),
                                                      "PublicTest accuracy": percent, "PrivateTest accuracy": percent})
     if m.runs:
-        st.subheader("Training runs")
-        st.dataframe(pd.DataFrame(m.runs), hide_index=True,
-                     column_config={"public_test": st.column_config.NumberColumn("best PublicTest", format="percent"),
-                                    "hours": st.column_config.NumberColumn(format="%.1f"),
-                                    "in_ensemble": st.column_config.CheckboxColumn("in the ensemble")})
+        with st.expander("Training runs"):
+            best = st.column_config.NumberColumn("best PublicTest", format="percent")
+            st.dataframe(pd.DataFrame(m.runs), hide_index=True,
+                         column_config={"public_test": best, "hours": st.column_config.NumberColumn(format="%.1f"),
+                                        "in_ensemble": st.column_config.CheckboxColumn("in the ensemble")})
 
 
 def curves(artifacts: ModelArtifacts) -> None:

@@ -2,6 +2,7 @@
 it; a run's recipe is worded by fer_core.training.recipe."""
 from __future__ import annotations
 
+from fer_core.models import ModelMetrics
 from fer_core.training.recipe import Recipe, run_name
 from fer_core.uncertainty import threshold_rule
 
@@ -37,7 +38,7 @@ def model_card(m: dict) -> str:
 ## What it does
 Reads one of seven emotions ({', '.join(m['classes'])}) from a 48x48 grayscale face. Input: raw pixels 0-255,
 float32, shape N x 48 x 48 x 1; output: 7 probabilities in that order. Scaling happens inside the model.
-
+{_lead(m)}
 ## Data
 FER2013 (ICML 2013 representation-learning challenge): 35,887 faces found by web image search, 48x48 grayscale.
 Trained on `Training` (28,709), model selection on `PublicTest` (3,589), tested once on `PrivateTest`
@@ -160,10 +161,20 @@ def _runs_section(rows: list[dict] | None) -> str:
 """
 
 
+def _lead(m: dict) -> str:
+    """The card's first figure: agreement with people where it was measured."""
+    words = ModelMetrics.from_json(m).agreement_words
+    if not words:
+        return ""
+    return (f"\n**{words}** On FER2013's original labels, for comparison with papers: {m['accuracy']:.2%}. "
+            "(PrivateTest; the people are FER+'s ten annotators a face.)\n")
+
+
 def _people_section(p: dict | None) -> str:
     if not p:
         return ""
-    share = {k: "no face" if v is None else f"{v:.1%}" for k, v in p.items() if k != "faces"}
+    share = {k: "no face" if v is None else f"{v:.1%}" for k, v in p.items()
+             if k not in ("faces", "agreement_by_emotion")}
     ece = "n/a" if p["ece"] is None else f"{p['ece']:.3f}"
     return f"""## Against the people (FER+'s ten votes per face)
 On the {p['faces']:,} PrivateTest faces whose most-voted emotion is one of ours, the model's top emotion is the
@@ -171,6 +182,17 @@ people's on {share['agreement']}; on the {p['neutral_faces']:,} they call neutra
 says "not sure" on {share['not_sure_where_people_agree']} of the faces where 8 or more of 10 agree, and on
 {share['not_sure_where_people_split']} of those where no emotion has half the votes. Calibration error against
 the people's majority: {ece}.
+{_by_emotion(p.get('agreement_by_emotion'))}"""
+
+
+def _by_emotion(rates: dict | None) -> str:
+    if not rates:
+        return ""
+    cells = " | ".join("n/a" if v is None else f"{v:.1%}" for v in rates.values())
+    return f"""
+| the people's majority | {' | '.join(rates)} |
+|---|{'---|' * len(rates)}
+| the model agrees | {cells} |
 """
 
 
@@ -179,8 +201,9 @@ def _uncertainty_section(u: dict | None) -> str:
         return ""
     return f"""## "Not sure"
 A face whose top probability is below **{u['threshold']:.2f}** reads "not sure: A or B?" instead of a label. The
-threshold was chosen on {u['chosen_on']}, as {threshold_rule(u)}. On PrivateTest the model is sure of {u['private_test']['coverage']:.1%} of
-faces, and right about {u['private_test']['accuracy_when_sure']:.1%} of those.
+threshold was chosen on {u['chosen_on']}, as {threshold_rule(u)}.
+On PrivateTest the model is sure of {u['private_test']['coverage']:.1%} of faces, and right about
+{u['private_test']['accuracy_when_sure']:.1%} of those.
 """
 
 

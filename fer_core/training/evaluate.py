@@ -93,8 +93,9 @@ def reliability_report(probs: np.ndarray, labels: np.ndarray) -> dict:
 def people_report(probs: np.ndarray, votes: np.ndarray, threshold: float) -> dict:
     """How the model's readings agree with FER+'s ten people per face: its top emotion against their majority
     (over the faces whose majority is one of our seven), on the faces they call neutral, how often it says
-    "not sure" where they agree (8 or more of 10) and where they split (no emotion has half the votes), and its
-    calibration error against their majority."""
+    "not sure" where they agree (8 or more of 10) and where they split (no emotion has half the votes), its
+    calibration error against their majority, and, to set beside it, how often one person agrees with the
+    other nine."""
     top, unsure = probs.argmax(1), probs.max(1) < threshold
     crowd = ferplus.majority(votes)
     valid, agreed, split = crowd >= 0, votes.max(1) >= 8, votes.max(1) < 5
@@ -106,7 +107,9 @@ def people_report(probs: np.ndarray, votes: np.ndarray, threshold: float) -> dic
             "agreement_on_neutral": rate(top == crowd, neutral), "neutral_faces": int(neutral.sum()),
             "not_sure_where_people_agree": rate(unsure, valid & agreed),
             "not_sure_where_people_split": rate(unsure, valid & split),
-            "ece": round(ece_of(reliability(probs[valid], crowd[valid])), 4) if valid.any() else None}
+            "ece": round(ece_of(reliability(probs[valid], crowd[valid])), 4) if valid.any() else None,
+            "one_person_agreement": round(ferplus.one_person_agreement(votes), 4),
+            "agreement_by_emotion": {name: rate(top == crowd, crowd == i) for i, name in enumerate(EMOTIONS)}}
 
 
 def face_latency_ms(classifier: EmotionClassifier, face: np.ndarray, runs: int = 300) -> dict:

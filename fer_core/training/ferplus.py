@@ -55,6 +55,23 @@ def majority(votes: np.ndarray) -> np.ndarray:
     return np.where(valid, top.argmax(1), -1)
 
 
+def one_person_agreement(votes: np.ndarray) -> float:
+    """How often one of the ten people, drawn at random, chose the emotion that the other nine's majority
+    chose (as :func:`majority` decides it), over the faces whose ten-person majority is one of our emotions:
+    the agreement a single person reaches, to set a model's beside."""
+    faces = votes[majority(votes) >= 0].astype(np.int64)
+    hits = np.zeros(len(faces))
+    for column in range(votes.shape[1]):
+        held = faces[:, column] > 0
+        if column not in _TO_OURS or not held.any():
+            continue  # a vote for contempt, unknown or not-a-face never names our majority
+        others = faces[held].copy()
+        others[:, column] -= 1
+        agrees = majority(others) == _TO_OURS.index(column)
+        hits[held] += agrees * faces[held, column] / faces[held].sum(1)
+    return float(hits.mean()) if len(faces) else 0.0
+
+
 def label_targets(labels: np.ndarray, votes: np.ndarray | None, weight: float) -> np.ndarray:
     """float32 (N, 7) training targets: ``(1 - weight) x one_hot(label) + weight x the people's distribution``
     where a face has usable votes, its one-hot label where it has none (or ``weight`` is 0)."""
