@@ -47,6 +47,20 @@ def test_upload_sample_button():
     assert any(m.value.startswith("**Face 1:") for m in app.markdown)
 
 
+def test_a_sample_pressed_after_an_upload_is_shown_and_a_new_upload_wins_again():
+    from support import no_face
+
+    app = app_page("upload")
+    app.file_uploader[0].set_value(("coffee.png", encode(no_face()), "image/png")).run()
+    assert any("No face was found" in i.value for i in app.info)
+    app.button(key="sample-six-faces.jpg").click().run()
+    assert any(m.value.startswith("#### 6 faces: ") for m in app.markdown)  # the sample, not the upload
+    assert not any("No face was found" in i.value for i in app.info)
+    app.file_uploader[0].set_value(("astronaut.png", encode(astronaut()), "image/png")).run()
+    assert any(m.value.startswith("**Face 1:") for m in app.markdown)
+    assert not any(m.value.startswith("#### 6 faces: ") for m in app.markdown)
+
+
 def test_no_face_gets_a_friendly_message():
     from support import no_face
 

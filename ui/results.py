@@ -36,6 +36,29 @@ def png_bytes(rgb) -> bytes:
     return buffer.getvalue()
 
 
+def sample_buttons(samples: list, files) -> None:
+    """A button per sample photo. A press remembers the sample and the uploads it was pressed over, so that
+    whichever came last is shown (see :func:`photos_to_show`)."""
+    st.caption("Or try a sample:")
+    for column, sample in zip(st.columns(len(samples) + 2), samples):
+        if column.button(sample.stem.replace("-", " ").capitalize(), key=f"sample-{sample.name}"):
+            st.session_state.sample = (sample.name, _upload_ids(files))
+
+
+def photos_to_show(samples: list, files) -> tuple[list[tuple[str, object]], str] | None:
+    """The photos the person chose last, with their key: the sample pressed after the uploads there are now,
+    else the uploads, else nothing."""
+    name, over = st.session_state.get("sample", (None, None))
+    if name is not None and over == _upload_ids(files):
+        sample = next(s for s in samples if s.name == name)
+        return [(sample.name, sample.read_bytes())], "sample"
+    return ([(f.name, f) for f in files], "upload") if files else None
+
+
+def _upload_ids(files) -> tuple:
+    return tuple(f.file_id for f in files or [])
+
+
 def show_analysis(items: list[tuple[str, object]], engine: Engine, settings: Settings, key: str) -> None:
     """Analyze each (name, bytes or file) and show it; a bad file gets a message and the others go on.
 
