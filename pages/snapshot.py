@@ -9,7 +9,10 @@ require_entrypoint()
 
 st.title("Snapshot")
 engine = get_engine(current_settings())
-photo = st.camera_input("Take a photo", help="Your browser will ask for permission to use the camera.")
+taken = st.session_state.get("snapshot_camera") is not None
+with st.expander("Camera: take another photo" if taken else "Camera", expanded=not taken):  # the reading in view
+    photo = st.camera_input("Take a photo", help="Your browser will ask for permission to use the camera.",
+                            key="snapshot_camera")
 if photo is None:
     st.caption("If no camera picture appears, allow camera access for this site in your browser's address bar, "
                "or use the Upload page instead.")

@@ -15,16 +15,17 @@ NOT_SURE_COLOR = "rgb(150, 150, 150)"
 
 
 def _layout(fig: go.Figure, title: str, height: int = 320, **extra) -> go.Figure:
-    fig.update_layout(title=title, height=height, margin=dict(l=10, r=10, t=40, b=10), **extra)
+    fig.update_layout(title=title, height=height, **({"margin": dict(l=10, r=10, t=40, b=10)} | extra))
     return fig
 
 
-def probability_bars(probs, title: str = "Emotion probabilities") -> go.Figure:
+def probability_bars(probs, title: str = "Emotion probabilities", height: int = 260) -> go.Figure:
     fig = go.Figure(go.Bar(x=list(probs), y=list(EMOTIONS), orientation="h", marker_color=COLORS,
+                           marker_line=dict(color="rgb(90, 90, 90)", width=0.5),
                            text=[f"{p:.0%}" for p in probs], textposition="auto"))
-    fig.update_xaxes(range=[0, 1], tickformat=".0%")
+    fig.update_xaxes(range=[0, 1], tickformat=".0%", showticklabels=height > 200)
     fig.update_yaxes(autorange="reversed")
-    return _layout(fig, title, height=260)
+    return _layout(fig, title, height=height, **({"margin": dict(l=10, r=10, t=4, b=4)} if not title else {}))
 
 
 def probability_timeline(history: pd.DataFrame) -> go.Figure:
@@ -38,11 +39,11 @@ def probability_timeline(history: pd.DataFrame) -> go.Figure:
 
 def mood_bars(counts: dict[str, int]) -> go.Figure:
     """How the faces of a group split: one bar per emotion (and "not sure"), most frequent first."""
-    colors = [f"rgb{EMOTION_COLORS[name]}" if name in EMOTION_COLORS else "rgb(255,255,255)" for name in counts]
+    colors = [f"rgb{EMOTION_COLORS[name]}" if name in EMOTION_COLORS else NOT_SURE_COLOR for name in counts]
     fig = go.Figure(go.Bar(x=list(counts), y=list(counts.values()), marker_color=colors,
                            marker_line=dict(color="black", width=1), text=list(counts.values()), textposition="auto"))
     fig.update_yaxes(title="faces", dtick=1)
-    return _layout(fig, "How the faces split", height=240)
+    return _layout(fig, "How the faces split", height=200)
 
 
 def accuracy_coverage(points: list[dict], threshold: float) -> go.Figure:

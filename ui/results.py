@@ -11,6 +11,7 @@ from PIL import Image
 from fer_core import Engine, ImageError, annotate, read_image
 from fer_core.explain import explanation_image
 from fer_core.gate import HEAVY_WORK
+from fer_core.labels import EMOTIONS
 from fer_core.photo import PhotoAnalysis, analyze_photo, numbered_markers, numbered_readings, within_upload_limit
 from fer_core.report import SUMMARY_FIELDS, face_records, mood_counts, mood_summary, summary_record, to_csv, to_json
 from ui.charts import mood_bars, probability_bars
@@ -86,7 +87,7 @@ def show_analysis(items: list[tuple[str, object]], engine: Engine, settings: Set
         records = face_records(name, faces)
         all_records += records
         summaries.append(summary_record(name, faces))
-        _show_image(name, source, analysis, records, engine, f"{key}-{i}")
+        _show_image(name, source, analysis, records, engine, f"{key}-{i}", title=key == "upload")
     if progress:
         progress.empty()
     if len(items) > 1 and all_records:
@@ -118,31 +119,48 @@ def _why(engine: Engine, crop, face, key: str) -> None:
                    "hiding them lowers its reading the most. Grey parts barely mattered.")
 
 
-def _show_image(name: str, source, analysis: PhotoAnalysis, records: list[dict], engine: Engine, key: str) -> None:
+def _show_image(name: str, source, analysis: PhotoAnalysis, records: list[dict], engine: Engine, key: str,
+                title: bool) -> None:
+    """One photo: the group's mood in a line, the annotated image large, a card per face beside it (its crop,
+    its reading, its probabilities), the figures in an expander, the downloads."""
     faces = analysis.faces
-    st.subheader(escape_markdown(name))
+    if title:
+        st.subheader(escape_markdown(name))
     if not faces:
         st.info("No face was found in this image. Try a brighter, more frontal photo, or lower the minimum "
                 "face confidence in the sidebar.")
         st.image(analysis.display.rgb, width="stretch", output_format="JPEG")
         return
     if len(faces) > 1:
-        mood, chart = st.columns([2, 3])
-        mood.markdown(f"#### {mood_summary(faces)}")
-        chart.plotly_chart(mood_bars(mood_counts(faces)), key=f"{key}-mood", config={"displayModeBar": False})
-    picture, details = st.columns([3, 2])
-    picture.image(analysis.annotated(), width="stretch", output_format="JPEG",
-                  caption=describe(faces))
+        st.markdown(f"#### {mood_summary(faces)}")
+    picture, cards = st.columns([3, 2])
+    picture.image(analysis.annotated(), width="stretch", output_format="JPEG", caption=describe(faces))
     picture.download_button("Annotated image (PNG)", lambda: _full_size_png(source, faces),
                             f"{safe_stem(name)}-annotated.png", "image/png", key=f"{key}-png", on_click="ignore")
-    with details:
+    counts = mood_counts(faces)
+    if len(counts) > 1:  # a chart says something only when the faces differ
+        picture.plotly_chart(mood_bars(counts), key=f"{key}-mood", config={"displayModeBar": False})
+    with cards:
         for i, face in enumerate(faces):
-            st.markdown(face.heading(f"Face {i + 1}"))
-            st.plotly_chart(probability_bars(face.probs, ""), key=f"{key}-chart-{i}",
-                            config={"displayModeBar": False})
-            _why(engine, analysis.crops[i], face, f"{key}-{i}")
-    st.dataframe(pd.DataFrame(records), hide_index=True)
+            with st.container(border=True):
+                crop, words = st.columns([1, 4], vertical_alignment="center")
+                crop.image(analysis.crops[i], width="stretch", clamp=True)
+                words.markdown(face.heading(f"Face {i + 1}"))
+                st.plotly_chart(probability_bars(face.probs, "", height=170), key=f"{key}-chart-{i}",
+                                config={"displayModeBar": False})
+                _why(engine, analysis.crops[i], face, f"{key}-{i}")
+    with st.expander("All figures"):
+        st.dataframe(pd.DataFrame(readable_rows(faces)), hide_index=True,
+                     column_config={name: st.column_config.NumberColumn(format="percent") for name in EMOTIONS})
     _downloads(records, safe_stem(name), key)
+
+
+def readable_rows(faces) -> list[dict]:
+    """The table under a photo: each face's number, its reading worded as in its heading, where it is, and its
+    probabilities."""
+    return [{"face": i + 1, "reading": face.verdict, "sure": not face.uncertain,
+             "where (x, y, width, height)": ", ".join(map(str, face.box)),
+             **dict(zip(EMOTIONS, face.probs))} for i, face in enumerate(faces)]
 
 
 def _downloads(records: list[dict], stem: str, key: str, summaries: list[dict] | None = None) -> None:
