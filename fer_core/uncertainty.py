@@ -50,7 +50,8 @@ def threshold_rule(report: dict) -> str:
     highest that still answers 85% of the faces most people agree on", or "the lowest that keeps ..."."""
     if "max_not_sure_where_people_agree" in report:
         return (f"the highest that still gives a plain answer on {1 - report['max_not_sure_where_people_agree']:.0%} "
-                "of the faces that 8 or more of 10 people agree on, so that it says “not sure” where people split")
+                f"of the faces that 8 or more of 10 people agree on ({report['agreed_faces']:,} there), so that it "
+                "says “not sure” where people split")
     return f"the lowest that keeps the answers it is sure of right {report['target_accuracy']:.0%} of the time"
 
 

@@ -113,6 +113,15 @@ def test_a_run_can_start_from_an_earlier_runs_weights(tiny_model, tiny_npz, tmp_
     assert narrower.returncode != 0 and "weights of another network" in narrower.stderr
 
 
+def test_a_members_model_keras_starts_a_run_as_its_weights_do(tiny_model):
+    from fer_core.training.networks import build_cnn
+    from fer_core.training.train import load_weights
+
+    from_keras = load_weights(build_cnn(4), tiny_model / "model.keras").get_weights()
+    from_npz = load_weights(build_cnn(4), tiny_model / "best.weights.npz").get_weights()
+    assert len(from_keras) == len(from_npz) and all(np.array_equal(a, b) for a, b in zip(from_keras, from_npz))
+
+
 def test_a_widened_network_answers_as_the_narrow_one_did():
     from fer_core.training.networks import build_cnn, widen
 

@@ -42,7 +42,7 @@ float32, shape N x 48 x 48 x 1; output: 7 probabilities in that order. Scaling h
 ## Data
 FER2013 (ICML 2013 representation-learning challenge): 35,887 faces found by web image search, 48x48 grayscale.
 Trained on `Training` (28,709), model selection on `PublicTest` (3,589), tested once on `PrivateTest`
-(3,589), {Recipe.from_record(m.get('training') or {}).labels_words()}.
+(3,589), {_labels_words(m)}.
 
 {_recipe_section(m)}
 ## Results on {m['test_split']} ({m['test_images']:,} faces)
@@ -161,6 +161,13 @@ def _runs_section(rows: list[dict] | None) -> str:
 """
 
 
+def _labels_words(m: dict) -> str:
+    """What the model learned from: its own recipe's labels, or, for an ensemble, its first member's."""
+    members = (m.get("ensemble") or {}).get("member_metrics") or []
+    training = m.get("training") or next((k["training"] for k in members if k.get("training")), None) or {}
+    return Recipe.from_record(training).labels_words()
+
+
 def _lead(m: dict) -> str:
     """The card's first figure: agreement with people where it was measured."""
     words = ModelMetrics.from_json(m).agreement_words
@@ -204,6 +211,7 @@ A face whose top probability is below **{u['threshold']:.2f}** reads "not sure: 
 threshold was chosen on {u['chosen_on']}, as {threshold_rule(u)}.
 On PrivateTest the model is sure of {u['private_test']['coverage']:.1%} of faces, and right about
 {u['private_test']['accuracy_when_sure']:.1%} of those.
+
 """
 
 

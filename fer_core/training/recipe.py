@@ -41,8 +41,9 @@ class Recipe:
     teacher_views: int = option(1, "views of each training face the teacher reads: the face and K-1 augmented "
                                    "copies; with K > 1 the student trains on those views with their own targets, "
                                    "mirrored at random")
-    init_weights: str | None = option(None, "start from an earlier run's best.weights.npz (the same network or a "
-                                            "narrower one, widened) instead of random weights")
+    init_weights: str | None = option(None, "start from an earlier run's best.weights.npz or a member's "
+                                            "model.keras (the same network or a narrower one, widened) instead "
+                                            "of random weights")
 
     def __post_init__(self):
         if self.teacher_views < 1 or (self.teacher_views > 1 and not self.teacher):

@@ -2,18 +2,16 @@
 
     python -m fer_core.training.train --data ../shared/data/fer2013.npz --out models/fer_cnn --epochs 60
 
-The run's recipe (fer_core.training.recipe) is its options; the best epoch by PublicTest accuracy is kept and,
-at the end, exported to ``model.keras`` and ``model.tflite`` and evaluated on PrivateTest (``--no-export``
-skips that, to compare recipes on PublicTest alone).
+The run's recipe (fer_core.training.recipe) is its options; the best epoch by PublicTest accuracy is kept, and at
+the end exported and evaluated on PrivateTest (``--no-export`` skips that, to compare recipes on PublicTest alone).
 
 It runs on any Keras backend. TensorFlow is what it needs to export and evaluate the model (its own module,
 imported at the end). With ``KERAS_BACKEND=jax`` it trains on a GPU machine that has JAX but no TensorFlow; the
 run then finishes with ``--resume`` where TensorFlow is installed. Augmentation is part of the training graph,
 so it runs on the GPU there.
 
-Training adds up across interruptions: each epoch ends with the checkpoint and the run's state written
-atomically (fer_core.training.run_state), so a run killed at any point continues with ``--resume`` from its
-last finished epoch, on this machine or another (CPU or GPU).
+Training adds up across interruptions: each epoch ends with the checkpoint and the run's state written atomically
+(run_state), so a run killed at any point continues with ``--resume``, on this machine or another (CPU or GPU).
 """
 from __future__ import annotations
 
@@ -50,9 +48,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--steps-per-epoch", type=int, default=None, help="cap, for timing runs")
     p.add_argument("--verbose", type=int, default=1, help="Keras progress: 1 bar, 2 a line an epoch")
     p.add_argument("--no-export", action="store_true", help="skip the export and evaluation at the end")
-    p.add_argument("--max-minutes", type=float, default=None,
-                   help="end this stretch after the epoch that would leave too little time for another one "
-                        "(at least one epoch runs); continue later with --resume")
+    p.add_argument("--max-minutes", type=float, help="end this stretch after the epoch that would leave too little "
+                   "time for another one (at least one epoch runs); continue later with --resume")
     args = p.parse_args(argv)
     try:
         args.recipe = Recipe.from_args(args)
@@ -122,10 +119,13 @@ def network(recipe: Recipe) -> keras.Model:
 
 
 def load_weights(model: keras.Model, path: Path) -> keras.Model:
-    """``model`` with the weights a run saved in ``path`` (a best.weights.npz): the same network, or a
-    narrower one of the same layers, widened so that it still computes what it did (see ``widen``)."""
-    with np.load(path) as saved:
-        weights = [saved[f"arr_{i}"] for i in range(len(saved.files))]
+    """``model`` with the weights a run saved in ``path`` (a best.weights.npz, or a member's model.keras): the
+    same network, or a narrower one of the same layers, widened so that it still computes what it did."""
+    if path.suffix == ".keras":
+        weights = keras.models.load_model(path, compile=False).get_weights()
+    else:
+        with np.load(path) as saved:
+            weights = [saved[f"arr_{i}"] for i in range(len(saved.files))]
     shapes, expected = [w.shape for w in weights], [tuple(w.shape) for w in model.weights]
     if shapes == expected:
         model.set_weights(weights)
