@@ -17,6 +17,7 @@ from pathlib import Path
 from fer_core.batch import Settings, Task, TaskDone, run_task
 
 REPOSITORY = Path(__file__).resolve().parent.parent
+BLOCKS_PER_ACTOR = 8  # enough to balance a long video against photos, few enough to schedule cheaply
 
 
 class _Analyzer:
@@ -52,7 +53,9 @@ def run_ray(tasks: list[Task], settings: Settings, parts: Path, address: str,
         context.print_on_execution_start = False
         actors = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
         items = [{"task": json.dumps(asdict(task))} for task in tasks]
-        results = ray.data.from_items(items, override_num_blocks=len(items)).map_batches(
+        # A few blocks an actor: one block a task made Ray schedule 500 of them for 500 photos (+70% time).
+        blocks = min(len(items), BLOCKS_PER_ACTOR * actors)
+        results = ray.data.from_items(items, override_num_blocks=blocks).map_batches(
             _Analyzer, fn_constructor_kwargs={"settings": asdict(settings), "parts": str(parts.resolve())},
             batch_size=1, num_cpus=1, compute=ray.data.ActorPoolStrategy(size=min(actors, len(items))))
         for row in results.iter_rows():

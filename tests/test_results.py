@@ -32,3 +32,11 @@ def test_a_video_summary_and_the_room_are_worded_for_people():
     room = room_counts(records)
     assert [(r["time_s"], r["happy"], r["not sure"]) for r in room] == [(0.0, 1, 0), (0.5, 1, 1), (1.0, 1, 1),
                                                                         (1.5, 0, 1)]
+
+
+def test_why_speaks_of_both_candidates_when_not_sure():
+    from fer_core.explain import explanation_words
+
+    assert explanation_words(UNSURE).startswith("The model was not sure between sad and fear.")
+    assert "toward sad, its first guess" in explanation_words(UNSURE)
+    assert "“happy”" in explanation_words(SURE) and "not sure" not in explanation_words(SURE)

@@ -9,7 +9,7 @@ import streamlit as st
 from PIL import Image
 
 from fer_core import Engine, ImageError, annotate, read_image
-from fer_core.explain import explanation_image
+from fer_core.explain import explanation_image, explanation_words
 from fer_core.gate import HEAVY_WORK
 from fer_core.labels import EMOTIONS
 from fer_core.photo import PhotoAnalysis, analyze_photo, numbered_markers, numbered_readings, within_upload_limit
@@ -112,11 +112,10 @@ def describe(faces) -> str:
 def _why(engine: Engine, crop, face, key: str) -> None:
     """A per-face "Why?" switch; only this fragment reruns when it is flipped."""
     if st.toggle("Why?", key=f"{key}-why", help="Show which parts of the face the reading rests on"):
-        with HEAVY_WORK.slot():
+        with st.spinner("Finding what the reading rests on…"), HEAVY_WORK.slot():
             heat = engine.explain(crop[None])[0]
         st.image(explanation_image(crop, heat), width=192)
-        st.caption(f"The glowing parts of this face are what the model relied on most for “{face.label}”: "
-                   "hiding them lowers its reading the most. Grey parts barely mattered.")
+        st.caption(explanation_words(face))
 
 
 def _show_image(name: str, source, analysis: PhotoAnalysis, records: list[dict], engine: Engine, key: str,
