@@ -16,8 +16,11 @@ def test_home_says_what_it_does_and_that_nothing_is_stored():
     assert "seven" in texts(app) and all(name in texts(app) for name in EMOTIONS)
     assert app.sidebar.selectbox(key="detector").value == "auto"
     if {"accurate", "fast"} <= set(shipped_model_names()):
-        accurate = read_metrics(MODELS_DIR / "accurate").accuracy
-        assert "**Accurate** combines several networks" in texts(app) and f"{accurate:.1%}" in texts(app)
+        accurate = read_metrics(MODELS_DIR / "accurate")
+        assert "**Accurate**, for photos and video, combines two networks" in texts(app)
+        assert f"{accurate.accuracy:.1%}" in texts(app) and (accurate.agreement_words or "") in texts(app)
+    assert [n.type for n in app.main][3:5] == ["column", "image"]  # the example picture first
+    assert [link.proto.label for link in app.get("page_link")][0] == "**Upload photos**"
 
 
 def test_upload_real_photos_and_a_broken_one():
