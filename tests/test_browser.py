@@ -58,8 +58,11 @@ def test_big_photo_is_shown_at_display_size_and_downloads_at_full_size(server, p
         assert png.size == (4000, 3000) and png.format == "PNG"
 
 
-def test_snapshot(server, page):
+def test_snapshot_reading_is_in_view_without_scrolling(server, page):
+    page.set_viewport_size({"width": 1280, "height": 800})
     snapshot_photo(page, server[0])
+    heading = page.get_by_text("Face 1:").bounding_box()
+    assert heading["y"] + heading["height"] < 800, heading  # above the fold, where the room looks
     shot(page, "snapshot")
 
 

@@ -41,7 +41,7 @@ def models_in_words() -> str:
         return "No trained model is installed: see the README."
     people = f"{accurate.agreement_words} " if accurate.agreement_words else ""
     return (f"Two models we trained on FER2013's 35,887 faces. **Accurate**, for photos and video, combines two "
-            f"networks: {people}On FER2013's original labels it scores {accurate.accuracy:.1%}. **Fast**, for live "
+            f"networks. {people}On FER2013's original labels it scores {accurate.accuracy:.1%}. **Fast**, for live "
             f"video, is one smaller network that learned from an earlier Accurate ({fast.accuracy:.1%}), at a "
             "fraction of the cost. The photo pages let you switch between them in the sidebar. Expect mistakes "
             "all the same, mostly between fear, sad and surprise.")
