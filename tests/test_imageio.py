@@ -155,8 +155,12 @@ def test_boxes_from_the_reduced_decode_match_the_full_decode(orientation, yunet_
         assert np.abs(np.array(a.probs) - np.array(b.probs)).max() < 0.15  # crops a few pixels apart
         # What a person reads is the same: the label where the model is sure; the two candidates where not.
         if a.uncertain == b.uncertain:
-            top_two = [set(np.argsort(face.probs)[-2:]) for face in (a, b)]
-            assert a.label == b.label if not a.uncertain else top_two[0] == top_two[1]
+            if not a.uncertain:
+                assert a.label == b.label
+            else:  # the same two candidates, unless the second and third are all but tied
+                ranked = np.sort(a.probs)
+                same_pair = set(np.argsort(a.probs)[-2:]) == set(np.argsort(b.probs)[-2:])
+                assert same_pair or ranked[-2] - ranked[-3] < 0.03, (a.probs, b.probs)
         else:  # the two crops straddle the "not sure" threshold: both lie close to it, on the same emotion
             assert all(abs(max(face.probs) - face.threshold) < 0.05 for face in (a, b)), (a, b)
             assert a.label == b.label
