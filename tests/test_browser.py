@@ -185,3 +185,18 @@ def test_turn_server_unreachable(browser, tmp_path):
         shot(page, "live-turn-unreachable")
         page.context.close()
         assert process.poll() is None
+
+
+@pytest.mark.parametrize("path", ["", "/upload", "/snapshot", "/video", "/live", "/dashboard"])
+def test_no_page_scrolls_sideways_on_a_phone(server, page, path):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(server[0] + path)
+    page.locator("h1").first.wait_for()
+    time.sleep(2)  # charts and components take their width after the first paint
+    # Pictures and charts must fit (a wide table may scroll inside its own frame; the page itself may not).
+    wide = page.evaluate("""() => [...document.querySelectorAll('[data-testid=stMain] img, .js-plotly-plot')]
+        .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && e.offsetParent !== null)
+        .map(e => e.getAttribute('alt') || e.className).slice(0, 5)""")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), wide
+    assert not wide, wide
+    shot(page, f"phone{path.replace('/', '-') or '-home'}")
