@@ -122,7 +122,8 @@ def run_video(engine: Engine, args) -> int:
 
 
 def run_batch_command(args) -> int:
-    from fer_core.batch import BatchError, Settings, errors_path, run_batch
+    from fer_core.batch import BatchError, Settings, errors_path
+    from fer_core.batch_job import run_batch
 
     settings = Settings(args.model, args.detector, args.every or None, args.min_score)
     try:

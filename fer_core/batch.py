@@ -2,14 +2,14 @@
 
     python -m fer_core batch INPUT... --out results.parquet [--every 1] [--workers N] [--ray [ADDRESS]]
 
-A job is a list of :class:`Task`: a photo, a video, or one time range of a long video (so that one long clip
-does not hold one worker for hours). A worker holds one :class:`Engine` and writes each task's rows to a part
-file of its own, atomically, in ``<out>.parts/``. So a run killed at any moment loses only the tasks in
-flight, and the same command run again does only the tasks that have no part yet. At the end the parts are
-joined in task order into ``--out`` (Parquet, or CSV for a ``.csv`` name), streamed part by part, and the
-failures go to ``<out>.errors.csv``. Memory stays flat in the archive's size: rows never pass through the
-process that plans the job. Local workers and Ray's actors (``fer_core.batch_ray``) run the same
-:func:`run_task` and write the same parts, so both give the same table.
+A job (run whole by fer_core.batch_job) is a list of :class:`Task`: a photo, a video, or one time range of a long
+video (so that one long clip does not hold one worker for hours). A worker holds one :class:`Engine` and writes
+each task's rows to a part file of its own, atomically, in ``<out>.parts/``. So a run killed at any moment loses
+only the tasks in flight, and the same command run again does only the tasks that have no part yet. At the end the
+parts are joined in task order into ``--out`` (Parquet, or CSV for a ``.csv`` name), streamed part by part, and the
+failures go to ``<out>.errors.csv``. Memory stays flat in the archive's size: rows never pass through the process
+that plans the job. Local workers and Ray's actors (``fer_core.batch_ray``) run the same :func:`run_task` and write
+the same parts, so both give the same table.
 """
 from __future__ import annotations
 
@@ -28,7 +28,6 @@ from typing import NamedTuple
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
-from tqdm import tqdm
 
 from fer_core.engine import Engine
 from fer_core.faces import YuNetDetector, find_yunet_model, make_detector
@@ -282,42 +281,3 @@ def join_parts(tasks: list[Task], parts: Path, out: Path, failures: list[TaskDon
     elif errors.exists():
         errors.unlink()  # from an earlier run whose failures were since fixed
     return rows, failures
-
-
-class BatchSummary(NamedTuple):
-    sources: int
-    tasks: int
-    resumed: int  # tasks an earlier run had done
-    rows: int
-    failures: list[TaskDone]
-
-
-def run_batch(inputs: Iterable[str], out: str | os.PathLike, settings: Settings = Settings(),
-              workers: int | None = None, ray_address: str | None = None, progress: bool = True) -> BatchSummary:
-    """The whole job: find, plan, skip what an earlier run did, analyze the rest (locally on ``workers``
-    processes, default the CPU count; or on Ray when ``ray_address`` is given, "" for a local cluster), then
-    join the parts into ``out``. A bar on stderr shows the tasks done and left, faces, rate and time left
-    (under Ray too: its own bars are turned off)."""
-    out = Path(out)
-    sources, missing = find_sources(inputs)
-    if not sources and not missing:
-        raise BatchError("No inputs were given.")
-    tasks = plan_tasks(sources, settings.part_seconds)
-    settings = settings.resolved()
-    parts = open_parts(out, settings)
-    todo = [task for task in tasks if not is_done(parts, task)]
-    if ray_address is not None:
-        from fer_core.batch_ray import run_ray
-        finished = run_ray(todo, settings, parts, ray_address, workers)
-    else:
-        finished = run_local(todo, settings, parts, workers or os.cpu_count() or 1)
-    videos = len({t.source for t in tasks if t.kind == "video"})
-    with tqdm(total=len(tasks), initial=len(tasks) - len(todo), unit="task", disable=not progress,
-              desc=f"{len(sources) - videos} photos, {videos} videos") as bar:
-        faces = failed = 0
-        for done in finished:
-            faces, failed = faces + done.faces, failed + bool(done.error)
-            bar.set_postfix(faces=faces, failed=failed, refresh=False)
-            bar.update()
-    rows, failures = join_parts(tasks, parts, out, missing)
-    return BatchSummary(len(sources), len(tasks), len(tasks) - len(todo), rows, failures)

@@ -28,6 +28,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from fer_core.bench_batch import ASSETS, face_clip
+from fer_core.bench_batch import main as bench_batch
 from fer_core.classifier import EmotionClassifier
 from fer_core.engine import Engine
 from fer_core.explain import SAMPLES, saliency_maps
@@ -37,7 +39,6 @@ from fer_core.memory import peak_extra_mb
 from fer_core.models import MODELS_DIR, read_metrics, resolve_model_file, shipped_model_names
 from fer_core.timing import timed
 
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
 FER_CNN = MODELS_DIR / "accurate" / "members" / "fer_cnn"  # the model the shipped ones replace
 
 
@@ -64,28 +65,6 @@ def compare_models(face: np.ndarray, models: dict[str, Path], runs: int, rounds:
         metrics = read_metrics(classifier.path.parent)
         accuracy = f"{metrics.accuracy:.2%}" if metrics else "   n/a"
         print(row(name, ms) + f"   {p50 / first:5.2f}x   PrivateTest {accuracy}")
-
-
-def face_clip(size: tuple[int, int], seconds: float, fps: int = 30) -> bytes:
-    """An H.264 clip of the astronaut's face drifting across a ``size`` frame."""
-    import av
-
-    width, height = size
-    face = cv2.resize(read_image(ASSETS / "astronaut.jpg")[20:260, 110:340], (height * 23 // 48, height // 2))
-    buffer = io.BytesIO()
-    with av.open(buffer, "w", format="mp4") as container:
-        stream = container.add_stream("libx264", rate=fps)
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        stream.options = {"preset": "ultrafast"}
-        for i in range(int(seconds * fps)):
-            frame = np.full((height, width, 3), 170, np.uint8)
-            x = int((width - face.shape[1]) * (0.5 + 0.4 * np.sin(i / 40)))
-            frame[height // 4:height // 4 + face.shape[0], x:x + face.shape[1]] = face
-            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return buffer.getvalue()
 
 
 def analyze_clip(engine: Engine, clip: bytes, every: float) -> tuple[float, int]:
@@ -159,8 +138,6 @@ def main(argv=None) -> int:
 
     print(f"machine: {os.cpu_count()} CPU cores; model: {resolve_model_file(args.model)}")
     if args.batch:
-        from fer_core.bench_batch import main as bench_batch
-
         bench_batch(args.batch_photos)
         return 0
     engine = Engine.load(args.model, "haar")

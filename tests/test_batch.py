@@ -10,7 +10,8 @@ import pyarrow.parquet as pq
 import pytest
 from support import astronaut, encode, encode_clip, group_photo, phone_photo, run_module, start_module, two_faces_frames
 
-from fer_core.batch import COLUMNS, Settings, Task, find_sources, parts_folder, plan_tasks, run_batch
+from fer_core.batch import COLUMNS, Settings, Task, find_sources, parts_folder, plan_tasks
+from fer_core.batch_job import run_batch
 from fer_core.imageio import ImageError, load_photo
 from fer_core.labels import EMOTIONS
 
