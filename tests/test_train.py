@@ -254,3 +254,12 @@ def test_a_run_learns_from_ferplus_votes_and_is_scored_against_the_people(tmp_pa
     assert metrics["training"]["votes_weight"] == 0.5 and "0.5 FER+ votes" in metrics["runs"][-1]["recipe"]
     assert metrics["people"]["faces"] == 42 and metrics["people"]["neutral_faces"] == 28
     assert "## Against the people" in (run / "model.md").read_text()
+
+
+def test_a_models_record_names_its_teacher_and_start_without_the_training_machines_paths():
+    from fer_core.training.run_state import REPOSITORY, _shown_paths
+
+    inside = str(REPOSITORY / "models" / "accurate")
+    shown = _shown_paths({"teacher": inside, "init_weights": "/tmp/gpu1/d24/best.weights.npz", "width": 28})
+    assert shown == {"teacher": "models/accurate", "init_weights": "d24/best.weights.npz", "width": 28}
+    assert _shown_paths({"teacher": "/work/runs/t4", "init_weights": None}) == {"teacher": "t4", "init_weights": None}

@@ -13,7 +13,10 @@ import os
 import time
 from pathlib import Path
 
+from fer_core.models import MODELS_DIR
 from fer_core.training.recipe import Recipe
+
+REPOSITORY = MODELS_DIR.parent
 
 CHECKPOINT = "checkpoint.keras"
 BEST = "best.weights.npz"
@@ -90,4 +93,16 @@ def training_record(state: dict) -> dict:
             "precision": state["stretches"][-1]["precision"] if state.get("stretches") else None,
             **{k: state[k] for k in ("teacher_sha256", "init_sha256") if state.get(k)},
             **({"init_run": training_record(state["init_state"])} if state.get("init_state") else {}),
-            **Recipe.from_record(state["args"]).record()}
+            **_shown_paths(Recipe.from_record(state["args"]).record())}
+
+
+def _shown_paths(record: dict) -> dict:
+    """The record with its teacher and starting weights named as a reader elsewhere can follow them: relative to
+    the repository where they lie in it, else by their run's folder (never a path on the training machine)."""
+    shown = dict(record)
+    for key in ("teacher", "init_weights"):
+        if shown.get(key):
+            path = Path(shown[key]).resolve()
+            shown[key] = (str(path.relative_to(REPOSITORY)) if path.is_relative_to(REPOSITORY)
+                          else str(Path(path.parent.name if key == "init_weights" else "") / path.name))
+    return shown
