@@ -1,8 +1,10 @@
 """The app's photo path: one decode, the faces, the very crops the model read, a display copy, the limits."""
+import io
+
 import cv2
 import numpy as np
 import pytest
-from support import astronaut, encode, group_photo
+from support import REPO, astronaut, encode, group_photo
 
 from fer_core import ImageError
 from fer_core.limits import DISPLAY_MAX_SIDE, MAX_IMAGES_PER_UPLOAD, MAX_UPLOAD_MB
@@ -33,3 +35,21 @@ def test_the_upload_limits_live_in_fer_core(haar_engine):
     kept, note = within_upload_limit(items)
     assert kept == items[:MAX_IMAGES_PER_UPLOAD] and f"{len(items)} images were given" in note
     assert within_upload_limit(items[:2]) == (items[:2], None)
+
+
+def test_a_result_card_holds_the_image_the_readings_and_the_model(yunet_engine):
+    from PIL import Image
+
+    from fer_core.share import CARD_WIDTH, MARGIN, result_card
+
+    analysis = analyze_photo(yunet_engine, (REPO / "assets" / "six-faces.jpg").read_bytes())
+    png = result_card(analysis.annotated(), analysis.faces, "Accurate")
+    with Image.open(io.BytesIO(png)) as card:
+        rgb = np.asarray(card.convert("RGB"))
+    annotated_height = round(analysis.display.rgb.shape[0] * (CARD_WIDTH - 2 * MARGIN) / analysis.display.rgb.shape[1])
+    assert rgb.shape[1] == CARD_WIDTH and rgb.shape[0] > annotated_height + 200
+    words = rgb[MARGIN + annotated_height + 10:]  # below the picture: the mood, six readings and the footer
+    dark_rows = (words.min(axis=(1, 2)) < 100).sum()
+    assert dark_rows > 80  # lines of text were drawn, not an empty strip
+    empty = result_card(analysis.display.rgb, [], "Fast")
+    assert empty.startswith(b"\x89PNG")

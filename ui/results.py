@@ -14,7 +14,9 @@ from fer_core.gate import HEAVY_WORK
 from fer_core.labels import EMOTIONS
 from fer_core.photo import PhotoAnalysis, analyze_photo, numbered_markers, numbered_readings, within_upload_limit
 from fer_core.report import SUMMARY_FIELDS, face_records, mood_counts, mood_summary, summary_record, to_csv, to_json
+from fer_core.share import result_card
 from ui.charts import mood_bars, probability_bars
+from ui.models import MODEL_WORDS
 from ui.settings import Settings
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
@@ -103,6 +105,12 @@ def _full_size_png(source, faces) -> bytes:
         return png_bytes(annotate(read_image(source), faces, numbered_markers(faces)))
 
 
+def model_name(engine: Engine) -> str:
+    """The model's name in words, as the sidebar says it: "Accurate", "Fast", or its folder's name."""
+    folder = engine.classifier.path.parent.name
+    return MODEL_WORDS.get(folder, folder)
+
+
 def describe(faces) -> str:
     """The annotated image in words, for screen readers and for copying."""
     return "Faces as numbered in the image: " + "; ".join(numbered_readings(faces)) + "."
@@ -134,8 +142,12 @@ def _show_image(name: str, source, analysis: PhotoAnalysis, records: list[dict],
         st.markdown(f"#### {mood_summary(faces)}")
     picture, cards = st.columns([3, 2])
     picture.image(analysis.annotated(), width="stretch", output_format="JPEG", caption=describe(faces))
-    picture.download_button("Annotated image (PNG)", lambda: _full_size_png(source, faces),
-                            f"{safe_stem(name)}-annotated.png", "image/png", key=f"{key}-png", on_click="ignore")
+    full, card = picture.columns(2)
+    full.download_button("Annotated image (PNG)", lambda: _full_size_png(source, faces),
+                         f"{safe_stem(name)}-annotated.png", "image/png", key=f"{key}-png", on_click="ignore")
+    card.download_button("Result card (PNG)", lambda: result_card(analysis.annotated(), faces, model_name(engine)),
+                         f"{safe_stem(name)}-card.png", "image/png", key=f"{key}-card", on_click="ignore",
+                         help="The image, each face's reading and the group's mood in one picture, for slides")
     counts = mood_counts(faces)
     if len(counts) > 1:  # a chart says something only when the faces differ
         picture.plotly_chart(mood_bars(counts), key=f"{key}-mood", config={"displayModeBar": False})
