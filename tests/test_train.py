@@ -15,7 +15,7 @@ from support import REPO, lfw_faces, run_module, start_module, tiny_fer2013, wri
 from fer_core.classifier import EmotionClassifier
 from fer_core.models import MODELS_DIR, shipped_model_names
 from fer_core.training.data import find_default_data, load_fer2013
-from fer_core.training.evaluate import TEST_SPLIT, predict_all
+from fer_core.training.evaluate import TEST_SPLIT, people_report, predict_all
 
 pytestmark = pytest.mark.slow
 TINY = ["--epochs", "1", "--width", "4", "--batch-size", "16", "--verbose", "0"]
@@ -225,9 +225,14 @@ def test_each_shipped_model_keeps_its_accuracy(name):
     if data is None:
         pytest.skip("needs FER2013 (FER_DATA or ../shared/data/fer2013.npz)")
     stored = json.loads((MODELS_DIR / name / "metrics.json").read_text())
-    x, y = load_fer2013(data).split(TEST_SPLIT)
-    accuracy = float((predict_all(EmotionClassifier(name), x).argmax(1) == y).mean())
+    fer = load_fer2013(data)
+    x, y = fer.split(TEST_SPLIT)
+    probs = predict_all(EmotionClassifier(name), x)
+    accuracy = float((probs.argmax(1) == y).mean())
     assert abs(accuracy - stored["accuracy"]) <= 0.005, (accuracy, stored["accuracy"])
+    if stored.get("people") and fer.votes is not None:  # and its agreement with the people, where it was measured
+        people = people_report(probs, fer.split_votes(TEST_SPLIT), stored["uncertainty"]["threshold"])
+        assert abs(people["agreement"] - stored["people"]["agreement"]) <= 0.005, people
 
 
 def test_shipped_models_fit_in_25_mb_together():
