@@ -43,7 +43,8 @@ def test_distillation_runs_an_epoch_and_exports_a_calibrated_student(tiny_model,
     assert "reads view 3 of 3" in result.stderr and "temperature" in result.stderr
 
     metrics = json.loads((student / "metrics.json").read_text())
-    assert metrics["training"]["teacher"] == str(tiny_model) and metrics["training"]["teacher_weight"] == 0.7
+    assert metrics["training"]["teacher"] == tiny_model.name  # its run, not a path on the training machine
+    assert metrics["training"]["teacher_weight"] == 0.7
     assert metrics["training"]["teacher_views"] == 3
     with np.load(student / "teacher_probs.npz") as kept:
         assert kept["faces"].shape == (3, 42, 48, 48) and kept["probs"].shape == (3, 42, 7)
