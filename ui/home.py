@@ -20,14 +20,14 @@ MODES = [("pages/upload.py", "Upload photos", ":material/upload:"),
 
 
 @st.cache_data(show_spinner=False)
-def _annotated_example(model: str | None, _engine) -> np.ndarray:
+def _annotated_example(model: str | None, detector: str, _engine) -> np.ndarray:
     return analyze_photo(_engine, EXAMPLE.read_bytes()).annotated()
 
 
 def example_image() -> np.ndarray:
-    """The six-face sample as the Upload page shows it, read once per model and kept."""
+    """The six-face sample as the Upload page shows it, read once per model and detector, and kept."""
     settings = current_settings()
-    return _annotated_example(settings.model, get_engine(settings))
+    return _annotated_example(settings.model, settings.detector, get_engine(settings))
 
 
 def mode_buttons() -> None:
