@@ -46,7 +46,7 @@ def test_hostile_file_name_is_escaped_and_never_a_path():
     (title,) = app.subheader
     assert title.value == escape_markdown(HOSTILE_NAME)
     assert "\\*\\*bold\\*\\*" in title.value and "\\[click\\]" in title.value and "\\<img" in title.value
-    assert len(app.get("download_button")) == 3  # named by safe_stem, below; checked in a browser too
+    assert len(app.get("download_button")) == 4  # named by safe_stem, below; checked in a browser too
 
 
 def test_safe_stem():

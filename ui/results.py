@@ -33,6 +33,12 @@ def safe_stem(name: str) -> str:
     return stem[:60] or "image"
 
 
+def _jpeg(rgb) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(rgb).save(buffer, format="JPEG", quality=90)
+    return buffer.getvalue()
+
+
 def png_bytes(rgb) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(rgb).save(buffer, format="PNG", compress_level=1)  # fast: full-size photos are big
@@ -141,11 +147,13 @@ def _show_image(name: str, source, analysis: PhotoAnalysis, records: list[dict],
     if len(faces) > 1:
         st.markdown(f"#### {mood_summary(faces)}")
     picture, cards = st.columns([3, 2])
-    picture.image(analysis.annotated(), width="stretch", output_format="JPEG", caption=describe(faces))
+    annotated = analysis.annotated()
+    picture.image(annotated, width="stretch", output_format="JPEG", caption=describe(faces))
     full, card = picture.columns(2)
     full.download_button("Annotated image (PNG)", lambda: _full_size_png(source, faces),
                          f"{safe_stem(name)}-annotated.png", "image/png", key=f"{key}-png", on_click="ignore")
-    card.download_button("Result card (PNG)", lambda: result_card(analysis.annotated(), faces, model_name(engine)),
+    shown = _jpeg(annotated)  # what the card's click needs, kept small: sessions hold it until then
+    card.download_button("Result card (PNG)", lambda: result_card(read_image(shown), faces, model_name(engine)),
                          f"{safe_stem(name)}-card.png", "image/png", key=f"{key}-card", on_click="ignore",
                          help="The image, each face's reading and the group's mood in one picture, for slides")
     counts = mood_counts(faces)
