@@ -33,15 +33,10 @@ def safe_stem(name: str) -> str:
     return stem[:60] or "image"
 
 
-def _jpeg(rgb) -> bytes:
+def png_bytes(rgb, fmt: str = "PNG") -> bytes:
+    """``rgb`` encoded: a fast PNG (full-size photos are big), or ``fmt="JPEG"`` at quality 90."""
     buffer = io.BytesIO()
-    Image.fromarray(rgb).save(buffer, format="JPEG", quality=90)
-    return buffer.getvalue()
-
-
-def png_bytes(rgb) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(rgb).save(buffer, format="PNG", compress_level=1)  # fast: full-size photos are big
+    Image.fromarray(rgb).save(buffer, format=fmt, **({"compress_level": 1} if fmt == "PNG" else {"quality": 90}))
     return buffer.getvalue()
 
 
@@ -152,7 +147,7 @@ def _show_image(name: str, source, analysis: PhotoAnalysis, records: list[dict],
     full, card = picture.columns(2)
     full.download_button("Annotated image (PNG)", lambda: _full_size_png(source, faces),
                          f"{safe_stem(name)}-annotated.png", "image/png", key=f"{key}-png", on_click="ignore")
-    shown = _jpeg(annotated)  # what the card's click needs, kept small: sessions hold it until then
+    shown = png_bytes(annotated, "JPEG")  # what the card's click needs, kept small: sessions hold it until then
     card.download_button("Result card (PNG)", lambda: result_card(read_image(shown), faces, model_name(engine)),
                          f"{safe_stem(name)}-card.png", "image/png", key=f"{key}-card", on_click="ignore",
                          help="The image, each face's reading and the group's mood in one picture, for slides")
