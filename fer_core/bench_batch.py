@@ -52,21 +52,27 @@ def make_photos(folder: Path, count: int, large_every: int = 2) -> None:
                                                                                  quality=90)
 
 
-def face_clip(size: tuple[int, int], seconds: float, fps: int = 30) -> bytes:
-    """An H.264 clip of the astronaut's face drifting across a ``size`` frame."""
-    import av
-
+def face_frames(size: tuple[int, int], count: int):
+    """``count`` RGB frames of ``size`` with the astronaut's face drifting across: a camera's or a clip's."""
     width, height = size
     face = cv2.resize(read_image(ASSETS / "astronaut.jpg")[20:260, 110:340], (height * 23 // 48, height // 2))
+    for i in range(count):
+        frame = np.full((height, width, 3), 170, np.uint8)
+        x = int((width - face.shape[1]) * (0.5 + 0.4 * np.sin(i / 40)))
+        frame[height // 4:height // 4 + face.shape[0], x:x + face.shape[1]] = face
+        yield frame
+
+
+def face_clip(size: tuple[int, int], seconds: float, fps: int = 30) -> bytes:
+    """An H.264 clip of :func:`face_frames`."""
+    import av
+
     buffer = io.BytesIO()
     with av.open(buffer, "w", format="mp4") as container:
         stream = container.add_stream("libx264", rate=fps)
-        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.width, stream.height, stream.pix_fmt = *size, "yuv420p"
         stream.options = {"preset": "ultrafast"}
-        for i in range(int(seconds * fps)):
-            frame = np.full((height, width, 3), 170, np.uint8)
-            x = int((width - face.shape[1]) * (0.5 + 0.4 * np.sin(i / 40)))
-            frame[height // 4:height // 4 + face.shape[0], x:x + face.shape[1]] = face
+        for frame in face_frames(size, int(seconds * fps)):
             for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
                 container.mux(packet)
         for packet in stream.encode():

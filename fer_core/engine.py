@@ -50,21 +50,22 @@ class Engine:
         return saliency_maps(self.classify, faces)
 
     def analyze(self, image, min_score: float = 0.0, max_faces: int = MAX_FACES_PER_IMAGE,
-                stream: bool = False) -> list[FaceResult]:
+                stream: bool = False, search_side: int | None = None) -> list[FaceResult]:
         """Every face in ``image`` (a :class:`Photo` or anything :func:`read_image` takes) with its emotion
         probabilities, in reading order (rows from the top, each left to right); boxes in the full image's
         pixels. Large photos are analyzed on a reduced copy. Beyond ``max_faces``, the most confident are kept.
         ``stream``: a frame of a video or of Live, searched on the detector's cheap path (see
-        :meth:`FaceDetector.for_photos`)."""
-        return self.analyze_with_crops(image, min_score, max_faces, stream)[0]
+        :meth:`FaceDetector.for_photos`); ``search_side``: faces are searched on a copy at most this large
+        (default: the detector's own size)."""
+        return self.analyze_with_crops(image, min_score, max_faces, stream, search_side)[0]
 
     def analyze_with_crops(self, image, min_score: float = 0.0, max_faces: int = MAX_FACES_PER_IMAGE,
-                           stream: bool = False) -> tuple[list[FaceResult], np.ndarray]:
+                           stream: bool = False, search_side: int | None = None) -> tuple[list[FaceResult], np.ndarray]:
         """:meth:`analyze`, and the uint8 (N, 48, 48) crops the model read for those faces, in their order
         (what "Why?" explains)."""
         photo = load_photo(image)
         detector = self.detector if stream else self.detector.for_photos()
-        detections = [d for d in detector.detect(photo.rgb) if d.score >= min_score][:max_faces]
+        detections = [d for d in detector.detect(photo.rgb, search_side) if d.score >= min_score][:max_faces]
         detections = [detections[i] for i in reading_order([d.box for d in detections])]  # "Face 1" is top left
         crops = crop_faces(to_gray(photo.rgb), [d.box for d in detections])
         if not detections:

@@ -40,9 +40,11 @@ class FaceDetector:
         self.max_side = max_side
         self._lock = threading.Lock()
 
-    def detect(self, rgb: np.ndarray) -> list[Detection]:
+    def detect(self, rgb: np.ndarray, max_side: int | None = None) -> list[Detection]:
+        """Faces in ``rgb``, most confident first, searched on a copy at most ``max_side`` (default: the
+        detector's own) across."""
         height, width = rgb.shape[:2]
-        scale = min(1.0, self.max_side / max(height, width))
+        scale = min(1.0, min(self.max_side, max_side or self.max_side) / max(height, width))
         small = rgb if scale == 1.0 else cv2.resize(
             rgb, (max(1, round(width * scale)), max(1, round(height * scale))), interpolation=cv2.INTER_AREA)
         with self._lock:

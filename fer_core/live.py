@@ -9,6 +9,7 @@ import numpy as np
 
 from fer_core.engine import Engine
 from fer_core.imageio import ImageError
+from fer_core.limits import REDETECT_SECONDS
 from fer_core.stepper import FrameStepper
 from fer_core.tracking import TrackedFace
 
@@ -24,8 +25,9 @@ class Readout:
 class LiveAnalyzer:
     """One per video session. ``process`` takes an RGB frame and returns it annotated, with a readout."""
 
-    def __init__(self, engine: Engine, smoothing: float = 0.6, max_missed: int = 5, min_score: float = 0.0):
-        self._stepper = FrameStepper(engine, min_score, smoothing, max_missed)
+    def __init__(self, engine: Engine, smoothing: float = 0.6, max_missed: int = 5, min_score: float = 0.0,
+                 redetect_s: float = REDETECT_SECONDS):
+        self._stepper = FrameStepper(engine, min_score, smoothing, max_missed, redetect_s)
         self._fps = 0.0
         self._last_time: float | None = None
         self._lock = threading.Lock()
@@ -34,7 +36,7 @@ class LiveAnalyzer:
         with self._lock:
             fps = self._tick()
             try:
-                faces = self._stepper.analyze(rgb)
+                faces = self._stepper.analyze(rgb, self._last_time)
             except ImageError as err:  # a frame of a size or format we cannot read
                 return rgb, Readout(fps, error=str(err))
             return self._stepper.draw(rgb), Readout(fps, faces)

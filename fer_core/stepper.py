@@ -3,29 +3,75 @@
 In the manner of MediaPipe Tasks' one task for image, video and live-stream modes: a stream owns a
 :class:`FrameStepper`, calls :meth:`~FrameStepper.analyze` on the frames it analyzes and :meth:`~FrameStepper.draw`
 on every frame it shows, so that the boxes of the last analyzed frame stay on the frames in between.
+
+The detector is the dearest step (YuNet about 20 ms a 640x480 frame, against 1-6 ms a face for a model), so a
+stream searches for faces at most every ``REDETECT_SECONDS`` of its own time, and moves the boxes it has by
+optical flow on the frames between. Most of those searches look at a ``QUICK_SEARCH_SIDE`` copy, where a
+face at a laptop's camera is still large; one every ``FULL_SEARCH_SECONDS`` looks at the detector's full size,
+so that small faces further away are found too. A stream analyzed more sparsely (a video file at one frame a
+second) is searched in full on every analyzed frame, as before. Every analyzed frame is classified afresh, so a
+reading is never older than its frame. A face lost by the flow, or a frame with no face yet, is searched at once.
 """
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 
 from fer_core.annotate import annotate
 from fer_core.engine import Engine
-from fer_core.tracking import FaceTracker, TrackedFace
+from fer_core.faces import crop_faces, to_gray
+from fer_core.imageio import load_photo
+from fer_core.limits import FULL_SEARCH_SECONDS, QUICK_SEARCH_SIDE, REDETECT_SECONDS
+from fer_core.tracking import BoxFollower, FaceTracker, TrackedFace
 
 
 class FrameStepper:
-    """The faces of one stream, followed from frame to frame. Not thread-safe: one stepper per stream."""
+    """The faces of one stream, followed from frame to frame. Not thread-safe: one stepper per stream.
 
-    def __init__(self, engine: Engine, min_score: float = 0.0, smoothing: float = 0.6, max_missed: int = 5):
+    ``redetect_s``: the longest stream time between two searches for faces (0: search every analyzed frame).
+    """
+
+    def __init__(self, engine: Engine, min_score: float = 0.0, smoothing: float = 0.6, max_missed: int = 5,
+                 redetect_s: float = REDETECT_SECONDS):
         self.engine = engine
         self.min_score = min_score
+        self.redetect_s = redetect_s
         self._tracker = FaceTracker(smoothing, max_missed)
+        self._follower = BoxFollower()
+        self._detected_at: float | None = None
+        self._full_search_at: float | None = None
+        self._last_time: float | None = None
+        self.detections = 0  # frames searched for faces, of those analyzed
         self.faces: list[TrackedFace] = []  # of the last analyzed frame, boxes in its pixels
 
-    def analyze(self, rgb: np.ndarray) -> list[TrackedFace]:
-        """The faces of the next frame, each with the id of its track and its smoothed probabilities."""
-        self.faces = self._tracker.update(self.engine.analyze(rgb, min_score=self.min_score, stream=True))
+    def analyze(self, rgb: np.ndarray, time_s: float) -> list[TrackedFace]:
+        """The faces of the next frame (at ``time_s`` seconds of the stream), each with the id of its track and
+        its smoothed probabilities."""
+        photo = load_photo(rgb)
+        gray = to_gray(photo.rgb)
+        moved = self._moved_faces(gray, time_s) if photo.scale == (1.0, 1.0) else None
+        if moved is None:
+            dense = self._last_time is not None and time_s - self._last_time < self.redetect_s
+            full = self._full_search_at is None or time_s - self._full_search_at >= FULL_SEARCH_SECONDS
+            search_side = QUICK_SEARCH_SIDE if dense and not full else None
+            moved = self.engine.analyze(photo, min_score=self.min_score, stream=True, search_side=search_side)
+            self._detected_at, self.detections = time_s, self.detections + 1
+            self._full_search_at = time_s if search_side is None else self._full_search_at
+            self._follower.remember(gray)
+        self.faces, self._last_time = self._tracker.update(moved), time_s
         return self.faces
+
+    def _moved_faces(self, gray: np.ndarray, time_s: float):
+        """The last faces, moved onto this frame and read again; None when a search is due or a face is lost."""
+        if not self.faces or self._detected_at is None or time_s - self._detected_at >= self.redetect_s:
+            return None
+        boxes = self._follower.follow(gray, [t.face.box for t in self.faces])
+        if any(box is None for box in boxes):
+            return None
+        probs = self.engine.classify(crop_faces(gray, boxes))
+        return [replace(t.face, box=box, probs=tuple(float(p) for p in row))
+                for t, box, row in zip(self.faces, boxes, probs)]
 
     def draw(self, rgb: np.ndarray) -> np.ndarray:
         """A copy of ``rgb`` with the last analyzed faces' boxes and readings drawn."""

@@ -183,7 +183,7 @@ class VideoClip:
                 rgb = upright(frame, VIDEO_OUTPUT_MAX_SIDE) if (due or annotated) else None
                 if due:
                     next_due = (math.floor(time_s / every + 1e-6) + 1) * every if every else 0.0
-                    tracked = stepper.analyze(rgb)
+                    tracked = stepper.analyze(rgb, time_s)
                     full = (frame.height, frame.width) if (frame.rotation or 0) % 180 else (frame.width, frame.height)
                     scale = (full[0] / rgb.shape[1], full[1] / rgb.shape[0])
                     faces = rescale([t.face for t in tracked], scale, full)

@@ -13,3 +13,18 @@ def test_bench_prints_the_models_side_by_side():
     assert all("PrivateTest " in line and " ms " in line for line in table)
     why = result.stdout.split('the "Why?" map of one face, by each shipped model')[1].strip().splitlines()
     assert [line.split(",")[0] for line in why] == shipped_model_names() and all(" ms " in line for line in why)
+
+
+def test_bench_breaks_a_live_frame_down_and_times_ours_beside_the_naive_pipeline(yunet_model):
+    result = run_module("fer_core.bench", "--live", "--model", "fast", "--yunet", str(yunet_model))
+    assert result.returncode == 0, result.stderr[-3000:]
+    steps = [line.strip() for line in result.stdout.split("one face, 300 frames")[1].splitlines()[1:]]
+    names = ["VP8 decode", "to_ndarray", "detect", "grey + crop", "of which classify", "optical flow", "track",
+             "draw", "from_ndarray", "VP8 encode", "whole frames"]
+    assert [next(n for n in names if line.startswith(n)) for line in steps[:11]] == names
+    assert all(line.endswith("ms a frame") for line in steps[:10])
+    naive, ours = steps[11:13]
+    assert naive.endswith("(300 of 300 frames searched)") and "fps a core" in ours
+    searched = int(ours.split("(")[1].split()[0])
+    assert 30 <= searched <= 50  # about 4 times a second (every 8th frame at 30 fps), flow between
+    assert "x the naive pipeline's frame rate" in steps[13]

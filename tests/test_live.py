@@ -3,13 +3,15 @@ import numpy as np
 import pytest
 from support import astronaut, group_photo
 
+from fer_core.faces import iou
 from fer_core.live import LiveAnalyzer
+from fer_core.stepper import FrameStepper
 
 
-def moving_face_frames(n: int):
+def moving_face_frames(n: int, step: int = 8):
     for i in range(n):
         frame = np.full((480, 640, 3), 170, np.uint8)
-        x = 100 + 8 * i
+        x = 100 + step * i
         frame[100:340, x:x + 230] = astronaut()[20:260, 110:340]
         yield frame
 
@@ -66,3 +68,25 @@ def test_the_readout_leads_with_the_emotion_and_ends_with_the_frame_rate_in_smal
     assert lines[0] == "### **Face #1: happy** (90% sure)"  # the photo pages' heading, large
     assert lines[-1] == ":small[:gray[6.2 frames per second]]"
     assert readout_text(Readout(6.2, [])).startswith("No face in view.")
+
+
+def test_between_detections_the_boxes_follow_the_face(haar_engine):
+    """At 30 frames a second the face is searched about 4 times a second; on the frames between, optical flow
+    moves its box, which stays on the face as a fresh detection finds it."""
+    stepper = FrameStepper(haar_engine, redetect_s=0.25)
+    frames = list(moving_face_frames(30, step=10))  # a box left behind for 7 frames: IoU 0.53
+    for i, frame in enumerate(frames):
+        ((track_id, face),) = stepper.analyze(frame, time_s=i / 30)
+        (found,) = haar_engine.analyze(frame, stream=True)
+        assert track_id == 1 and iou(face.box, found.box) > 0.7, (i, face.box, found.box)
+    assert stepper.detections <= 30 / 30 / 0.25 + 2  # the rest were followed, not searched
+
+
+def test_an_id_survives_a_two_frame_miss(haar_engine):
+    stepper = FrameStepper(haar_engine, max_missed=5)
+    frames = list(moving_face_frames(8))
+    blank = np.full_like(frames[0], 170)
+    seen = []
+    for i, frame in enumerate(frames[:3] + [blank, blank] + frames[5:]):
+        seen.append([t.id for t in stepper.analyze(frame, time_s=i / 2)])  # 2 a second: each frame is searched
+    assert seen == [[1], [1], [1], [], [], [1], [1], [1]]

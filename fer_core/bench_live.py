@@ -1,0 +1,118 @@
+"""The benchmark's Live section (``python -m fer_core.bench --live``): where a Live frame's time goes, and the
+scheduled stream against a naive per-frame pipeline, in one run.
+
+A 640x480 camera stream at 30 frames a second of a real face drifting (the astronaut), encoded as the browser
+sends it (VP8, through aiortc's own codec, the one the server runs). Each step of a frame is timed on its own:
+the server's VP8 decode, ``to_ndarray``, the detector, the model on the face, the tracker, optical flow,
+drawing, ``from_ndarray`` and the VP8 encode of the annotated frame. Then whole frames: the naive pipeline
+(detect and classify every frame) against ours (search at most every ``REDETECT_SECONDS``, flow between), each
+through the codecs, as milliseconds a frame and the frame rate that one core could hold.
+"""
+from __future__ import annotations
+
+import fractions
+import time
+
+import av
+import numpy as np
+
+from fer_core.annotate import annotate
+from fer_core.bench_batch import face_frames
+from fer_core.engine import Engine
+from fer_core.faces import crop_faces, to_gray
+from fer_core.limits import REDETECT_SECONDS
+from fer_core.stepper import FrameStepper
+from fer_core.tracking import BoxFollower, FaceTracker
+
+FPS = 30
+SIZE = (640, 480)
+
+
+def _vp8_stream(frames: list[np.ndarray]) -> list[bytes]:
+    """The frames as the browser sends them: VP8 frames, depacketized (what the server's decoder is fed)."""
+    from aiortc.codecs.vpx import Vp8Encoder, vp8_depayload
+
+    encoder, encoded = Vp8Encoder(), []
+    for i, rgb in enumerate(frames):
+        payloads, _ = encoder.encode(_video_frame(rgb, i))
+        encoded.append(b"".join(vp8_depayload(p) for p in payloads))
+    return encoded
+
+
+def _video_frame(rgb: np.ndarray, index: int) -> av.VideoFrame:
+    frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+    frame.pts, frame.time_base = index * 3000, fractions.Fraction(1, 90000)
+    return frame
+
+
+class Codecs:
+    """The server's side of a WebRTC video session: decode what arrives, encode what goes back."""
+
+    def __init__(self):
+        from aiortc.codecs.vpx import Vp8Decoder, Vp8Encoder
+
+        self.decoder, self.encoder = Vp8Decoder(), Vp8Encoder()
+
+    def decode(self, data: bytes, index: int) -> av.VideoFrame:
+        from aiortc.jitterbuffer import JitterFrame
+
+        return self.decoder.decode(JitterFrame(data, index * 3000))[0]
+
+    def encode(self, frame: av.VideoFrame) -> None:
+        self.encoder.encode(frame)
+
+
+def _per_frame_ms(step, count: int) -> float:
+    start = time.perf_counter()
+    for i in range(count):
+        step(i)
+    return (time.perf_counter() - start) * 1000 / count
+
+
+def main(engine: Engine, seconds: float = 10) -> None:
+    count = int(seconds * FPS)
+    frames = list(face_frames(SIZE, count))
+    packets = _vp8_stream(frames)
+    codecs = Codecs()
+    decoded = [codecs.decode(data, i) for i, data in enumerate(packets)]
+    rgbs = [frame.to_ndarray(format="rgb24") for frame in decoded]
+    boxes = [engine.detector.detect(rgb)[0].box for rgb in rgbs[:1]] * count
+    grays = [to_gray(rgb) for rgb in rgbs]
+    crops = [crop_faces(gray, [box]) for gray, box in zip(grays, boxes)]
+    faces = engine.analyze(rgbs[0], stream=True)
+    follower, tracker = BoxFollower(), FaceTracker()
+    follower.remember(grays[0])
+
+    print(f"\nLive: one 640x480 camera stream at {FPS} fps, one face, {count} frames "
+          f"({engine.classifier.path.parent.name} model, {type(engine.detector).__name__})")
+    steps = {
+        "VP8 decode (aiortc)": lambda i: codecs.decode(packets[i], i),
+        "to_ndarray (rgb24)": lambda i: decoded[i].to_ndarray(format="rgb24"),
+        "detect": lambda i: engine.detector.detect(rgbs[i]),
+        "grey + crop + classify one face": lambda i: engine.classify(crop_faces(to_gray(rgbs[i]), [boxes[i]])),
+        "  of which classify": lambda i: engine.classify(crops[i]),
+        "optical flow (between detections)": lambda i: follower.follow(grays[i], [boxes[i]]),
+        "track": lambda i: tracker.update(faces),
+        "draw": lambda i: annotate(rgbs[i], faces, ["#1: happy 93%"]),
+        "from_ndarray": lambda i: av.VideoFrame.from_ndarray(rgbs[i], format="rgb24"),
+        "VP8 encode (aiortc)": lambda i: codecs.encode(_video_frame(rgbs[i], i)),
+    }
+    for name, step in steps.items():
+        print(f"  {name:<38} {_per_frame_ms(step, count):7.2f} ms a frame")
+
+    print("  whole frames, codecs included:")
+    results = {}
+    for name, redetect_s in (("naive: detect + classify every frame", 0.0),
+                             (f"ours: search every {REDETECT_SECONDS} s, flow between", REDETECT_SECONDS)):
+        stepper, codecs = FrameStepper(engine, redetect_s=redetect_s), Codecs()
+
+        def whole(i, stepper=stepper, codecs=codecs):
+            rgb = codecs.decode(packets[i], i).to_ndarray(format="rgb24")
+            stepper.analyze(rgb, i / FPS)
+            codecs.encode(_video_frame(stepper.draw(rgb), i))
+
+        results[name] = ms = _per_frame_ms(whole, count)
+        print(f"  {name:<52} {ms:7.2f} ms a frame   {1000 / ms:6.1f} fps a core   "
+              f"({stepper.detections} of {count} frames searched)")
+    naive, ours = results.values()
+    print(f"  ours is {naive / ours:.2f}x the naive pipeline's frame rate")
