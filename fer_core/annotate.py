@@ -19,7 +19,8 @@ EMOTION_COLORS: dict[str, tuple[int, int, int]] = {
     "neutral": (190, 190, 190),
 }
 assert tuple(EMOTION_COLORS) == EMOTIONS
-UNCERTAIN_COLOR = (255, 255, 255)
+UNCERTAIN_COLOR = (255, 255, 255)  # a "not sure" box on the image
+NOT_SURE_COLOR = (150, 150, 150)  # "not sure" in charts and on the result card, drawn on white
 
 
 def _dashed_rectangle(image: np.ndarray, top_left, bottom_right, color, thickness: int) -> None:

@@ -10,6 +10,7 @@ import numpy as np
 from fer_core.engine import Engine
 from fer_core.imageio import ImageError
 from fer_core.limits import REDETECT_SECONDS
+from fer_core.recording import Recording
 from fer_core.stepper import FrameStepper
 from fer_core.tracking import TrackedFace
 
@@ -31,6 +32,7 @@ class LiveAnalyzer:
         self._fps = 0.0
         self._last_time: float | None = None
         self._lock = threading.Lock()
+        self.recording: Recording | None = None  # set by the page while the user records
 
     def process(self, rgb: np.ndarray) -> tuple[np.ndarray, Readout]:
         with self._lock:
@@ -39,6 +41,9 @@ class LiveAnalyzer:
                 faces = self._stepper.analyze(rgb, self._last_time)
             except ImageError as err:  # a frame of a size or format we cannot read
                 return rgb, Readout(fps, error=str(err))
+            recording = self.recording
+            if recording is not None:
+                recording.add(self._last_time, faces)
             return self._stepper.draw(rgb), Readout(fps, faces)
 
     def _tick(self) -> float:

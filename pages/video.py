@@ -4,6 +4,7 @@ from fer_core.limits import MAX_VIDEO_MB, MAX_VIDEO_SECONDS
 from fer_core.video import FORMATS, UPLOAD_TYPES
 from ui.engine import get_engine
 from ui.navigation import require_entrypoint
+from ui.results import model_name
 from ui.settings import current_settings
 from ui.video import analyze, show
 
@@ -24,4 +25,4 @@ if clip is None:
 else:
     result = analyze(clip, engine, settings, every=1 / per_second)
     if result:
-        show(clip.name, result)
+        show(clip.name, result, model_name(engine))

@@ -126,6 +126,27 @@ def video_has_overlay(page, label: str) -> bool:
         }""", list(EMOTION_COLORS[label]))
 
 
+def test_record_then_stop_shows_the_session_and_its_downloads(server, page):
+    start_live(page, server[0])
+    page.get_by_text("Record this session").click()
+    page.get_by_text("Recording").first.wait_for()
+    time.sleep(5)
+    stop_live(page)
+    page.get_by_text("This session's recording:").wait_for()
+    assert page.get_by_text("Face #1, in view from 0.").first.is_visible()
+    assert page.locator(".js-plotly-plot").count() >= 1  # the face's timeline
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Results (CSV)").click()
+    header, *rows = Path(download.value.path()).read_text().splitlines()
+    assert download.value.suggested_filename == "live-session-faces.csv"
+    assert header.startswith("time_s,frame,face,x,y,w,h,score,label") and len(rows) >= 8  # twice a second
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Result card (PNG)").click()
+    assert Path(download.value.path()).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    shot(page, "live-recording")
+    page.get_by_text("Record this session").click()  # off: the recording stays until the next one
+
+
 def test_three_live_sessions_at_once(server, browser):
     url = server[0]
     contexts = [browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in range(3)]

@@ -90,3 +90,48 @@ def test_an_id_survives_a_two_frame_miss(haar_engine):
     for i, frame in enumerate(frames[:3] + [blank, blank] + frames[5:]):
         seen.append([t.id for t in stepper.analyze(frame, time_s=i / 2)])  # 2 a second: each frame is searched
     assert seen == [[1], [1], [1], [], [], [1], [1], [1]]
+
+
+def test_a_recording_keeps_readings_not_pixels_and_half_an_hour_of_three_faces_fits_in_a_megabyte():
+    from fer_core.recording import Recording
+    from fer_core.report import video_summary
+    from fer_core.results import FaceResult
+    from fer_core.tracking import TrackedFace
+
+    happy, sad = (0.02, 0.01, 0.02, 0.9, 0.02, 0.02, 0.01), (0.05, 0.01, 0.04, 0.05, 0.8, 0.02, 0.03)
+    recording = Recording(threshold=0.5, max_minutes=31)
+    for frame in range(30 * 60 * 25):  # 30 minutes of a 25 fps stream, three faces, one turning sad at 10 min
+        faces = [TrackedFace(i + 1, FaceResult((100 * i, 50, 80, 80), 0.9, sad if i == 2 and frame > 15000 else happy,
+                                               threshold=0.5)) for i in range(3)]
+        recording.add(1000 + frame / 25, faces)
+    assert recording.seconds == pytest.approx(30 * 60, abs=1) and not recording.full
+    assert recording.nbytes < 1_000_000  # the issue allows 20 MB
+    records = recording.records()
+    assert len(records) == 3 * 30 * 60 * 2  # twice a second
+    assert records[0] == {**records[0], "time_s": 0.0, "frame": 0, "face": 1, "label": "happy", "x": 0}
+    summary = {row["face"]: row for row in video_summary(records)}
+    assert summary[1]["happy"] == 1.0 and summary[3]["sad"] == pytest.approx(2 / 3, abs=0.01)
+    assert not any(isinstance(v, np.ndarray) for r in records for v in r.values())
+
+
+def test_a_recording_stops_growing_at_its_limit_and_says_so():
+    from fer_core.recording import Recording
+
+    recording = Recording(threshold=0.5, max_minutes=1)
+    for second in range(0, 120):
+        recording.add(second, [])
+    assert recording.full and recording.seconds == 60
+
+
+def test_the_analyzer_records_while_a_recording_is_attached(haar_engine):
+    from fer_core.recording import Recording
+
+    analyzer = LiveAnalyzer(haar_engine)
+    frames = list(moving_face_frames(6))
+    analyzer.process(frames[0])
+    analyzer.recording = recording = Recording(haar_engine.classifier.threshold, every_s=0.0001)
+    for frame in frames[1:]:
+        analyzer.process(frame)
+    analyzer.recording = None
+    analyzer.process(frames[0])
+    assert [r["face"] for r in recording.records()] == [1] * 5

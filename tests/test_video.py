@@ -176,3 +176,21 @@ def test_summary_per_face_counts_not_sure_time():
     assert (first["dominant"], first["not sure"], first["sad"], first["from_s"], first["to_s"]) == \
         ("not sure", 0.667, 0.333, 0, 1)
     assert (second["dominant"], second["happy"], second["frames"]) == ("happy", 1.0, 1)
+
+
+def test_a_summary_card_draws_a_strip_per_face_in_its_readings_colours(yunet_engine):
+    from PIL import Image
+
+    from fer_core.annotate import EMOTION_COLORS
+    from fer_core.report import video_records
+    from fer_core.share import CARD_WIDTH, summary_card
+
+    records = []
+    with VideoClip(encode_clip(two_faces_frames())) as clip:
+        for time_s, frame, faces in clip.analyze(yunet_engine, every=0.2):
+            records += video_records(time_s, frame, faces)
+    card = Image.open(io.BytesIO(summary_card("meeting.mp4", records, 4.0, "Accurate"))).convert("RGB")
+    assert card.width == CARD_WIDTH
+    pixels = np.asarray(card).reshape(-1, 3)
+    happy = np.all(pixels == EMOTION_COLORS["happy"], axis=1).sum()
+    assert happy > 2 * 34 * 300  # two strips, mostly happy, each 34 px tall and most of 1,000 px long

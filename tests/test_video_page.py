@@ -23,7 +23,7 @@ def test_video_page_shows_each_face_and_the_downloads(clip, yunet_model, monkeyp
     assert list(summary["face"]) == [1, 2] and summary["frames"][0] == 20  # 4 s at 5 frames a second
     assert summary["from_s"][1] == pytest.approx(1.4, abs=0.1) and summary["to_s"][1] < 2.7
     labels = [b.label for b in app.get("download_button")]
-    assert labels == ["Annotated video", "Results (CSV)", "Results (JSON)"]
+    assert labels == ["Annotated video", "Results (CSV)", "Results (JSON)", "Result card (PNG)"]
 
 
 @pytest.mark.parametrize("data, words", [(b"not a video" * 100, "not a video"), (b"", "empty")])

@@ -5,13 +5,13 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from fer_core.annotate import EMOTION_COLORS
+from fer_core.annotate import EMOTION_COLORS, NOT_SURE_COLOR
 from fer_core.labels import EMOTIONS, SPLITS
 
 COLORS = [f"rgb{EMOTION_COLORS[name]}" for name in EMOTIONS]
 # Lines and areas on a white page: the boxes' pale yellow would vanish there, so happy darkens to gold.
 LINE_COLORS = [f"rgb{(196, 160, 0) if name == 'happy' else EMOTION_COLORS[name]}" for name in EMOTIONS]
-NOT_SURE_COLOR = "rgb(150, 150, 150)"
+NOT_SURE_COLOR = f"rgb{NOT_SURE_COLOR}"
 
 
 def _layout(fig: go.Figure, title: str, height: int = 320, **extra) -> go.Figure:

@@ -1,5 +1,6 @@
 """The Video page's analysis and result view: progress with cancel, the annotated clip, a timeline per face,
-a summary per face, the everyone view and downloads. The video stays in memory from upload to download."""
+a summary per face, the everyone view and downloads (the readings' views are Live's recording's too). The video
+stays in memory from upload to download."""
 from __future__ import annotations
 
 import io
@@ -19,6 +20,7 @@ from fer_core.report import (
     video_records,
     video_summary,
 )
+from fer_core.share import summary_card
 from fer_core.video import AnnotatedWriter, VideoClip, VideoError
 from ui.charts import emotion_timeline, room_timeline
 from ui.results import escape_markdown, safe_stem
@@ -61,7 +63,7 @@ def analyze(upload, engine: Engine, settings: Settings, every: float) -> dict | 
     return result
 
 
-def show(name: str, result: dict) -> None:
+def show(name: str, result: dict, model: str) -> None:
     records, info = result["records"], result["info"]
     stem = safe_stem(name)
     player, summary_column = st.columns([3, 2])
@@ -73,21 +75,39 @@ def show(name: str, result: dict) -> None:
         summary_column.info("No face was found in this video. Try a brighter clip with faces turned to the camera, "
                             "or lower the minimum face confidence in the sidebar.")
         return
-    summary = video_summary(records)
     with summary_column:
-        st.markdown(f"#### {len(summary)} face{'s' * (len(summary) != 1)}")
-        for row in summary:
-            st.markdown(summary_sentence(row))
-        with st.expander("The table"):
-            st.dataframe(pd.DataFrame(summary), hide_index=True)
+        summary_in_words(records)
+    readings_over_time(records, info.duration, result["threshold"], "video")
+    downloads(records, stem, name, info.duration, model)
+
+
+def summary_in_words(records: list[dict]) -> None:
+    """How many faces, a sentence each, and the table in an expander."""
+    summary = video_summary(records)
+    st.markdown(f"#### {len(summary)} face{'s' * (len(summary) != 1)}")
+    for row in summary:
+        st.markdown(summary_sentence(row))
+    with st.expander("The table"):
+        st.dataframe(pd.DataFrame(summary), hide_index=True)
+
+
+def readings_over_time(records: list[dict], duration_s: float, threshold: float, key: str) -> None:
+    """The room's counts over time when several faces were seen, then a timeline per face, on one time axis."""
     frame = pd.DataFrame(records)
-    if len(summary) > 1:
-        st.plotly_chart(room_timeline(room_counts(records), list(READINGS), info.duration), key="video-everyone")
+    if frame["face"].nunique() > 1:
+        st.plotly_chart(room_timeline(room_counts(records), list(READINGS), duration_s), key=f"{key}-everyone")
     for face_id, rows in frame.groupby("face"):
-        st.plotly_chart(emotion_timeline(rows, f"Face #{face_id}", result["threshold"], info.duration),
-                        key=f"video-face-{face_id}")
-    left, right = st.columns(2)
+        st.plotly_chart(emotion_timeline(rows, f"Face #{face_id}", threshold, duration_s),
+                        key=f"{key}-face-{face_id}")
+
+
+def downloads(records: list[dict], stem: str, title: str, duration_s: float, model: str) -> None:
+    """CSV, JSON and the summary's result card."""
+    left, middle, right = st.columns(3)
     left.download_button("Results (CSV)", to_csv(records, VIDEO_FIELDS), f"{stem}-faces.csv", "text/csv",
                          on_click="ignore")
-    right.download_button("Results (JSON)", to_json(records), f"{stem}-faces.json", "application/json",
-                          on_click="ignore")
+    middle.download_button("Results (JSON)", to_json(records), f"{stem}-faces.json", "application/json",
+                           on_click="ignore")
+    right.download_button("Result card (PNG)", lambda: summary_card(title, records, duration_s, model),
+                          f"{stem}-card.png", "image/png", on_click="ignore",
+                          help="One picture of the summary, for slides or a chat")
