@@ -8,7 +8,7 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
-from fer_core.faces import iou
+from fer_core.faces import iou, scale_box
 from fer_core.limits import FLOW_MAX_SIDE
 from fer_core.results import FaceResult
 
@@ -41,8 +41,8 @@ class FaceTracker:
     """Gives each face an id that it keeps while it stays in view.
 
     A face in a new frame continues the track whose last box overlaps it most (IoU over ``min_overlap``), or,
-    when none overlaps enough (a quick move between two detections), the nearest track of a like size whose
-    centre is within half a face's width;
+    when none overlaps enough (a quick move between two frames far apart, as when a loaded server analyzes
+    few), the nearest track of a like size whose centre is within a face's width;
     its probabilities are an exponential moving average (``smoothing`` is the weight of the past), so labels
     do not flicker. A track unseen for ``max_missed`` frames is forgotten, and a face that comes back later
     gets a new id. Not thread-safe: one tracker per stream.
@@ -54,6 +54,12 @@ class FaceTracker:
         self.min_overlap = min_overlap
         self._tracks: list[Track] = []
         self._next_id = 1
+
+    def rescale(self, scale: tuple[float, float], bounds: tuple[int, int]) -> None:
+        """The frames changed size (a browser's encoder scales its video down under load, and back up): the
+        tracks' boxes follow, so that each face keeps its id."""
+        for track in self._tracks:
+            track.face = replace(track.face, box=scale_box(track.face.box, scale, bounds))
 
     def update(self, faces: list[FaceResult]) -> list[TrackedFace]:
         """The faces of the next frame -> each with its track's id and smoothed result, in the order given."""
@@ -90,9 +96,9 @@ def _distance(a: Box, b: Box) -> float:
 
 
 def _near(a: Box, b: Box) -> bool:
-    """The same face moved: centres within half a face's width, sides within 1.5x of each other."""
+    """The same face moved: centres within a face's width, sides within 1.5x of each other."""
     ratio = max(a[2], b[2]) / max(1, min(a[2], b[2]))
-    return ratio <= 1.5 and _distance(a, b) <= 0.5 * max(a[2], b[2])
+    return ratio <= 1.5 and _distance(a, b) <= max(a[2], b[2])
 
 
 class BoxFollower:

@@ -135,3 +135,31 @@ def test_the_analyzer_records_while_a_recording_is_attached(haar_engine):
     analyzer.recording = None
     analyzer.process(frames[0])
     assert [r["face"] for r in recording.records()] == [1] * 5
+
+
+def test_a_face_keeps_its_id_when_the_browser_scales_its_video_down_and_up(haar_engine):
+    """Under load, a browser's WebRTC encoder sends smaller frames, then full-size ones again."""
+    import cv2
+
+    stepper = FrameStepper(haar_engine)
+    seen = []
+    for i, frame in enumerate(moving_face_frames(9, step=4)):
+        if i in (3, 4, 5):
+            frame = cv2.resize(frame, (320, 240), interpolation=cv2.INTER_AREA)
+        seen.append([t.id for t in stepper.analyze(frame, time_s=i / 2)])
+    assert seen == [[1]] * 9
+
+
+def test_a_face_that_jumps_most_of_its_width_between_two_frames_keeps_its_id_and_two_faces_do_not_swap():
+    """A loaded server analyzes a few frames a second: a face can move 70 px of its 90 between two of them."""
+    from fer_core.results import FaceResult
+    from fer_core.tracking import FaceTracker
+
+    def face(x, w=90):
+        return FaceResult((x, 160, w, 110), 0.9, (0.02, 0.01, 0.02, 0.9, 0.02, 0.02, 0.01), threshold=0.5)
+
+    tracker = FaceTracker()
+    assert [t.id for t in tracker.update([face(230), face(450)])] == [1, 2]
+    assert [t.id for t in tracker.update([face(300), face(520)])] == [1, 2]  # IoU 0.13 each: nearest wins
+    assert [t.id for t in tracker.update([face(230), face(600)])] == [1, 2]
+    assert [t.id for t in tracker.update([face(10, w=40)])] == [3]  # far and of another size: someone new

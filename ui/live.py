@@ -43,13 +43,13 @@ def frame_callback(engine: Engine, settings: Settings):
     async def on_frames(frames: list[av.VideoFrame]) -> list[av.VideoFrame]:
         # Only the newest of the frames that came while the last one was analyzed: a session that falls behind
         # drops frames rather than lagging (and streamlit-webrtc does not warn of each drop in the log).
-        annotated, readout = analyzer.process(frames[-1].to_ndarray(format="rgb24"))
+        annotated, readout = analyzer.process_frame(frames[-1])
         try:
             readouts.get_nowait()  # keep only the newest readout
         except queue.Empty:
             pass
         readouts.put_nowait(readout)
-        return [av.VideoFrame.from_ndarray(annotated, format="rgb24")]
+        return [annotated]
 
     return on_frames, readouts
 
