@@ -22,7 +22,6 @@ from fer_core.annotate import annotate
 from fer_core.bench_batch import face_frames
 from fer_core.engine import Engine
 from fer_core.faces import crop_faces, to_gray
-from fer_core.limits import REDETECT_SECONDS
 from fer_core.live import LiveAnalyzer
 from fer_core.stepper import FrameStepper
 from fer_core.tracking import BoxFollower, FaceTracker

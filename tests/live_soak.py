@@ -70,8 +70,8 @@ def turn_server(folder: Path):
     process = subprocess.Popen(
         ["turnserver", "-n", "--listening-ip=127.0.0.1", f"--listening-port={port}", "--relay-ip=127.0.0.1",
          "--min-port=49160", "--max-port=49400", "--lt-cred-mech", f"--user={TURN_USER}:{TURN_PASSWORD}",
-         "--realm=fer.local", "--no-tls", "--no-dtls", "--allow-loopback-peers", "--no-cli", "--simple-log", "--verbose",
-         f"--userdb={folder / 'turndb'}", f"--log-file={log}", f"--pidfile={folder / 'turn.pid'}"],
+         "--realm=fer.local", "--no-tls", "--no-dtls", "--allow-loopback-peers", "--no-cli", "--simple-log",
+         "--verbose", f"--userdb={folder / 'turndb'}", f"--log-file={log}", f"--pidfile={folder / 'turn.pid'}"],
         stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     time.sleep(1)
     try:
