@@ -137,6 +137,21 @@ def test_a_widened_network_answers_as_the_narrow_one_did():
     assert not np.allclose(build_cnn(width=8).predict(faces, verbose=0), before, atol=1e-3)
 
 
+def test_a_shipped_litert_network_unfolds_into_keras_that_reads_faces_as_it_does_in_training_and_serving():
+    """Fast's Keras file is gone; its network comes back from model.tflite, batch norms and all."""
+    from fer_core.training.calibrate import soften
+    from fer_core.training.unfold import unfold
+
+    faces = lfw_faces(200)
+    model = unfold(MODELS_DIR / "fast" / "model.tflite", faces)
+    metrics = json.loads((MODELS_DIR / "fast" / "metrics.json").read_text())
+    shipped = EmotionClassifier(MODELS_DIR / "fast").predict(faces)
+    ours = soften(model.predict(faces[..., None].astype(np.float32), verbose=0), metrics["calibration"]["temperature"])
+    np.testing.assert_allclose(ours, shipped, atol=0.01)  # float16 weights: close, not equal
+    training = model(faces[..., None].astype(np.float32), training=True).numpy()  # batch statistics, dropout
+    assert (training.argmax(1) == shipped.argmax(1)).mean() > 0.8  # a fine-tune starts where the file is
+
+
 def test_resume_after_a_kill_mid_epoch(tmp_path):
     tiny = tiny_fer2013()
     train = tiny["usage"] == "Training"
