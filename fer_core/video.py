@@ -29,6 +29,8 @@ from fer_core.tracking import TrackedFace
 
 FORMATS = "MP4, MOV, WebM, MKV or AVI"
 UPLOAD_TYPES = ["mp4", "m4v", "mov", "webm", "mkv", "avi"]
+DEMUXERS = {"mov", "mp4", "matroska", "webm", "avi"}  # FFmpeg's names of those containers; it would also
+# "play" a text file (its tty demuxer) or a still image, which are not videos here
 
 
 class VideoError(ValueError):
@@ -69,13 +71,17 @@ def _open(source, limited: bool) -> av.container.InputContainer:
     if limited and size > MAX_VIDEO_MB * 2**20:  # as Streamlit counts an upload limit
         raise VideoError(f"This video is {size / 2**20:.0f} MB; the limit is {MAX_VIDEO_MB} MB.")
     try:
-        return av.open(str(source) if isinstance(source, os.PathLike) else source, mode="r")
+        container = av.open(str(source) if isinstance(source, os.PathLike) else source, mode="r")
     except av.error.InvalidDataError as err:
         if _is_video_container(_head(source)):  # e.g. an MP4 cut short before its index
             raise VideoError("This video is damaged or incomplete and cannot be read.") from err
         raise VideoError(f"This file is not a video we can read ({FORMATS}).") from err
     except av.error.FFmpegError as err:
         raise VideoError("This video is damaged or incomplete and cannot be read.") from err
+    if container.streams.video and not DEMUXERS & set(container.format.name.split(",")):
+        container.close()
+        raise VideoError(f"This file is not a video we can read ({FORMATS}).")
+    return container
 
 
 def _head(source) -> bytes:

@@ -58,6 +58,18 @@ def test_big_photo_is_shown_at_display_size_and_downloads_at_full_size(server, p
         assert png.size == (4000, 3000) and png.format == "PNG"
 
 
+@pytest.mark.parametrize(("path", "words"), [("upload", "not an image"), ("video", "not a video")])
+def test_a_file_of_another_kind_gets_a_message_that_says_why(server, page, tmp_path, path, words):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("meeting notes, not a photo\n" * 20)
+    page.goto(f"{server[0]}/{path}")
+    page.locator("input[type=file]").set_input_files(str(notes))
+    warning = page.get_by_text("notes.txt").last
+    warning.wait_for()
+    assert words in page.locator("[data-testid=stAlert]").first.inner_text()
+    shot(page, f"{path}-refused-file")
+
+
 def test_snapshot_reading_is_in_view_without_scrolling(server, page):
     page.set_viewport_size({"width": 1280, "height": 800})
     snapshot_photo(page, server[0])

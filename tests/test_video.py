@@ -121,6 +121,7 @@ def empty_clip() -> bytes:
 
 BAD = {
     "not a video": (lambda: b"meeting notes, not a video\n" * 50, "not a video we can read"),
+    "text FFmpeg would play as ANSI art": (lambda: b"meeting notes, not a photo\n" * 20, "not a video we can read"),
     "empty file": (lambda: b"", "empty"),
     "truncated": (lambda: (lambda clip: clip[: len(clip) // 2])(encode_clip(two_faces_frames(30))), "damaged or incomplete"),
     "zero-length clip": (empty_clip, "no frames"),
