@@ -8,6 +8,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
@@ -114,6 +115,25 @@ class ModelMetrics:
             return None
         return (f"It agrees with the majority of ten people on {p['agreement']:.1%} of faces; one person alone "
                 f"agrees with that majority on {p['one_person_agreement']:.1%}.")
+
+    @property
+    def confusion_words(self) -> str:
+        """The confusion matrix in a sentence: its most common mix-up."""
+        cm = self.confusion_matrix
+        counts, classes = np.asarray(cm["counts"], float), cm["classes"]
+        shares = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+        np.fill_diagonal(shares, 0)
+        true, read = np.unravel_index(shares.argmax(), shares.shape)
+        return (f"Its most common mix-up: {shares[true, read]:.0%} of the faces labelled {classes[true]} are read "
+                f"as {classes[read]}.")
+
+    @property
+    def per_class_words(self) -> str:
+        """The per-class figures in a sentence: the emotion it finds most and least often."""
+        recall = {name: row["recall"] for name, row in self.per_class.items()}
+        best, worst = max(recall, key=recall.get), min(recall, key=recall.get)
+        return (f"It finds {recall[best]:.0%} of the {best} faces, and {recall[worst]:.0%} of the {worst} ones, the "
+                "hardest for it.")
 
     @property
     def model_mb(self) -> float:

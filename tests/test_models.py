@@ -1,6 +1,8 @@
 """The model folders: a typed metrics.json for every shipped model, and None for a broken or partial one."""
 import json
 
+import numpy as np
+
 from fer_core.models import MODELS_DIR, ModelMetrics, read_metrics, shipped_model_names
 
 
@@ -19,3 +21,15 @@ def test_a_missing_broken_or_partial_metrics_file_reads_as_none(tmp_path):
     assert read_metrics(tmp_path) is None
     (tmp_path / "metrics.json").write_text(json.dumps({"accuracy": 0.7}))  # no latency, no file sizes...
     assert read_metrics(tmp_path) is None
+
+
+def test_the_dashboards_sentences_name_the_biggest_mix_up_and_the_hardest_emotion():
+    m = read_metrics(MODELS_DIR / "accurate")
+    counts = np.asarray(m.confusion_matrix["counts"], float)
+    shares = counts / counts.sum(axis=1, keepdims=True)
+    np.fill_diagonal(shares, 0)
+    true, read = np.unravel_index(shares.argmax(), shares.shape)
+    classes = m.confusion_matrix["classes"]
+    assert m.confusion_words == (f"Its most common mix-up: {shares[true, read]:.0%} of the faces labelled "
+                                 f"{classes[true]} are read as {classes[read]}.")
+    assert "of the happy faces" in m.per_class_words and "of the fear ones, the hardest" in m.per_class_words

@@ -42,7 +42,8 @@ def members_and_runs(m: ModelMetrics) -> None:
     if m.ensemble:
         st.subheader("Members")
         st.markdown(f"{len(m.ensemble['members'])} networks trained apart, each reading the face"
-                    f"{' and its mirror image' if m.ensemble['mirror'] else ''}; the app averages them.")
+                    f"{' and its mirror image' if m.ensemble['mirror'] else ''}; the app averages them, which is "
+                    "more accurate than any one of them alone.")
         percent = st.column_config.NumberColumn(format="percent")
         st.dataframe(pd.DataFrame([{"member": k["model"], "parameters": k.get("parameters"),
                                     "PublicTest accuracy": k.get("val_accuracy"),
@@ -68,6 +69,8 @@ def curves(artifacts: ModelArtifacts) -> None:
         loss, acc = st.columns(2)
         loss.plotly_chart(training_curves(history, "loss"))
         acc.plotly_chart(training_curves(history, "accuracy"))
+        st.caption("How it learned, pass by pass over the training faces: the error falls and the accuracy rises. "
+                   "Where the validation line stops following the training one, more passes would only memorize.")
 
 
 def errors_by_class(artifacts: ModelArtifacts) -> None:
@@ -77,10 +80,19 @@ def errors_by_class(artifacts: ModelArtifacts) -> None:
         normalized = st.toggle("Show shares instead of counts", value=True)
         cm = m.confusion_matrix
         st.plotly_chart(confusion_heatmap(cm["counts"], cm["classes"], normalized))
+        st.caption("Each row is the emotion FER2013's label gives, each column what the model read; the diagonal "
+                   f"is where they agree. {m.confusion_words}")
     with classes:
         st.plotly_chart(per_class_metrics(m.per_class))
+        st.caption("Recall: the share of an emotion's faces the model finds. Precision: the share of its readings "
+                   f"of that emotion that are right. F1 weighs both. {m.per_class_words}")
         if artifacts.class_counts:
             st.plotly_chart(class_counts(artifacts.class_counts))
+            training = artifacts.class_counts.get("Training", {})
+            if training:
+                fewest = min(training, key=training.get)
+                st.caption(f"The faces it learned from, by emotion: {fewest} has only {training[fewest]:,} of the "
+                           f"{sum(training.values()):,}.")
 
 
 def honesty(m: ModelMetrics) -> None:
