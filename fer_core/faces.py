@@ -13,7 +13,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from fer_core.limits import DETECTION_MAX_SIDE, HAAR_MAX_SIDE, HAAR_PHOTO_MAX_SIDE
+from fer_core.limits import ANALYSIS_MAX_SIDE, DETECTION_MAX_SIDE, HAAR_MAX_SIDE, HAAR_PHOTO_MAX_SIDE
 
 FACE_SIZE = 48  # the side of the grey square a face is cut to: FER2013's, and every model's input
 YUNET_FILE = "face_detection_yunet_2023mar.onnx"
@@ -68,8 +68,9 @@ class HaarDetector(FaceDetector):
     """OpenCV's frontal-face Haar cascade, bundled with opencv-python-headless 4.x: works offline."""
 
     def __init__(self, max_side: int = HAAR_MAX_SIDE, min_neighbors: int = 5, scale_factor: float = 1.2,
-                 profiles: bool = False):
+                 profiles: bool = False, small_faces_side: int | None = None):
         super().__init__(max_side)
+        self.small_faces_side = small_faces_side  # a second search for small faces only, on a copy this large
         if not hasattr(cv2, "CascadeClassifier"):
             raise DetectorError("This OpenCV build has no Haar cascades (OpenCV 5); install "
                                 "opencv-python-headless<5 or use the YuNet detector.")
@@ -78,6 +79,24 @@ class HaarDetector(FaceDetector):
         self.scale_factor = scale_factor
         self._contrast = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8))
         self._photo_detector: HaarDetector | None = None
+
+    def detect(self, rgb: np.ndarray, max_side: int | None = None) -> list[Detection]:
+        found = super().detect(rgb, max_side)
+        height, width = rgb.shape[:2]
+        if not self.small_faces_side or max(height, width) <= self.max_side:
+            return found
+        # Faces under the cascade's 20 px window on the first copy: searched again on a larger copy, at those
+        # sizes only (a few scales: a fraction of a full search of it).
+        scale = min(1.0, self.small_faces_side / max(height, width))
+        larger = cv2.resize(rgb, (round(width * scale), round(height * scale)), interpolation=cv2.INTER_AREA)
+        first_scale = self.max_side / max(height, width)  # of the first search's copy
+        largest = math.ceil(20 * 2 * scale / first_scale)  # twice its smallest face: Haar is weak near its window
+        with self._lock:
+            small = self._search(self._cascades[0], self._contrast.apply(cv2.cvtColor(larger, cv2.COLOR_RGB2GRAY)),
+                                 max_size=largest)
+        small = [Detection(scale_box(box, (1 / scale, 1 / scale), (width, height)), float(score)) for box, score in small]
+        kept = _without_repeats([(d.box, d.score) for d in found + small])
+        return sorted((Detection(box, score) for box, score in kept), key=lambda d: -d.score)
 
     def _detect(self, rgb):
         # Local contrast (CLAHE): a global equalization lets a bright wall wash out a crowd's small faces.
@@ -91,19 +110,22 @@ class HaarDetector(FaceDetector):
             found = _without_repeats(found)
         return found
 
-    def _search(self, cascade, gray):
+    def _search(self, cascade, gray, max_size: int = 0):
         boxes, _, weights = cascade.detectMultiScale3(
             gray, scaleFactor=self.scale_factor, minNeighbors=self.min_neighbors, minSize=(20, 20),
-            outputRejectLevels=True)
+            maxSize=(max_size, max_size), outputRejectLevels=True)
         # The last stage's weight is a margin, not a probability; a logistic maps it onto 0-1.
         return [(tuple(int(v) for v in b), 1.0 / (1.0 + math.exp(-float(w)))) for b, w in zip(boxes, np.ravel(weights))]
 
     def for_photos(self) -> "HaarDetector":
         """For a still photo: a larger copy (HAAR_PHOTO_MAX_SIDE) searched, faces turned to the side included
-        (0.3-0.5 s on two cores, against 15 ms for a Live frame): 60-90 px faces of a 1024 px photo are found."""
+        (0.3-0.5 s on two cores, against 15 ms for a Live frame): 60-90 px faces of a 1024 px photo are found;
+        in a larger photo, faces too small for that copy are searched again on one up to ANALYSIS_MAX_SIDE, so
+        that faces of 40 px in a 2048 px photo are found too."""
         if self._photo_detector is None:
             # One more neighbour than a frame needs: a finer search otherwise finds faces in textures (coins).
-            self._photo_detector = HaarDetector(HAAR_PHOTO_MAX_SIDE, self.min_neighbors + 1, self.scale_factor, True)
+            self._photo_detector = HaarDetector(HAAR_PHOTO_MAX_SIDE, self.min_neighbors + 1, self.scale_factor, True,
+                                                small_faces_side=ANALYSIS_MAX_SIDE)
         return self._photo_detector
 
 

@@ -154,3 +154,25 @@ def test_offline_haar_finds_both_people_in_a_photo_that_yunet_reads(haar_engine,
         x, y, w, h = truth.box
         fx, fy, fw, fh = found.box
         assert fx <= x + w / 2 <= fx + fw and fy <= y + h / 2 <= fy + fh
+
+
+def test_offline_haar_finds_40_px_faces_in_a_2048_px_photo(haar_engine, yunet_engine):
+    """From the back of a room: twelve real faces (the astronaut, mirrored and lit differently) 40-60 px wide
+    in a 2048x1536 photo."""
+    from support import astronaut
+
+    head = np.ascontiguousarray(astronaut()[20:260, 110:340])
+    ((hx, hy, hw, hh),) = [f.box for f in yunet_engine.analyze(head)]  # where the face is in the crop
+    rng = np.random.default_rng(3)
+    photo, truth = np.full((1536, 2048, 3), 150, np.uint8), []
+    for i in range(12):
+        scale = int(rng.integers(40, 61)) / hw  # the face 40-60 px wide
+        crop = cv2.resize(head, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+        crop = crop[:, ::-1] if i % 2 else crop
+        x, y = 100 + (i % 6) * 320 + int(rng.integers(0, 80)), 300 + (i // 6) * 600 + int(rng.integers(0, 80))
+        photo[y:y + crop.shape[0], x:x + crop.shape[1]] = np.clip(crop * rng.uniform(0.8, 1.1), 0, 255)
+        cx = hx + hw / 2 if i % 2 == 0 else head.shape[1] - hx - hw / 2
+        truth.append((x + cx * scale, y + (hy + hh / 2) * scale))
+    found = [f.box for f in haar_engine.analyze(photo)]
+    hits = sum(any(fx <= cx <= fx + fw and fy <= cy <= fy + fh for fx, fy, fw, fh in found) for cx, cy in truth)
+    assert hits >= 10 and len(found) <= 14, (hits, found)
