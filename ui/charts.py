@@ -31,7 +31,7 @@ def probability_bars(probs, title: str = "Emotion probabilities", height: int = 
 def probability_timeline(history: pd.DataFrame) -> go.Figure:
     """``history``: a ``seconds`` column and one column per emotion."""
     fig = go.Figure([go.Scatter(x=history["seconds"], y=history[name], name=name, mode="lines",
-                                line=dict(color=color)) for name, color in zip(EMOTIONS, COLORS)])
+                                line=dict(color=color)) for name, color in zip(EMOTIONS, LINE_COLORS)])
     fig.update_yaxes(range=[0, 1], tickformat=".0%")
     fig.update_xaxes(title="seconds ago", autorange="reversed")
     return _layout(fig, "Emotions over the last seconds", height=280)
