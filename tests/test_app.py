@@ -104,7 +104,7 @@ def test_dashboard_shows_the_card_of_the_chosen_model(model):
     assert app.metric[0].value == first
     if metrics.agreement_words:
         assert any(m.value.startswith(metrics.agreement_words) for m in app.markdown)
-    assert ("Members" in [h.value for h in app.subheader]) == bool(metrics.ensemble)
+    assert ("Members" in [h.value for h in app.subheader]) == (len((metrics.ensemble or {}).get("members", [])) > 1)
     assert "Training runs" in [e.label for e in app.expander]
     honesty = next(m.value for m in app.markdown if "Are its probabilities honest?" in m.value)
     assert f"{metrics.reliability['ece']:.3f}" in honesty and "by chance alone" in honesty

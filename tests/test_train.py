@@ -139,17 +139,15 @@ def test_a_widened_network_answers_as_the_narrow_one_did():
 
 def test_a_shipped_litert_network_unfolds_into_keras_that_reads_faces_as_it_does_in_training_and_serving():
     """Fast's Keras file is gone; its network comes back from model.tflite, batch norms and all."""
-    from fer_core.training.calibrate import soften
-    from fer_core.training.unfold import unfold
+    from fer_core.training.unfold import calibrated, unfold
 
     faces = lfw_faces(200)
     model = unfold(MODELS_DIR / "fast" / "model.tflite", faces)
-    metrics = json.loads((MODELS_DIR / "fast" / "metrics.json").read_text())
     shipped = EmotionClassifier(MODELS_DIR / "fast").predict(faces)
-    ours = soften(model.predict(faces[..., None].astype(np.float32), verbose=0), metrics["calibration"]["temperature"])
+    ours = calibrated(model.predict(faces[..., None].astype(np.float32), verbose=0), MODELS_DIR / "fast")
     np.testing.assert_allclose(ours, shipped, atol=0.01)  # float16 weights: close, not equal
     training = model(faces[..., None].astype(np.float32), training=True).numpy()  # batch statistics, dropout
-    assert (training.argmax(1) == shipped.argmax(1)).mean() > 0.8  # a fine-tune starts where the file is
+    assert (calibrated(training, MODELS_DIR / "fast").argmax(1) == shipped.argmax(1)).mean() > 0.8  # where it is
 
 
 def test_resume_after_a_kill_mid_epoch(tmp_path):

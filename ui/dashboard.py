@@ -39,7 +39,7 @@ def headline(m: ModelMetrics) -> None:
 
 
 def members_and_runs(m: ModelMetrics) -> None:
-    if m.ensemble:
+    if m.ensemble and len(m.ensemble["members"]) > 1:  # one network's card needs no members table
         st.subheader("Members")
         st.markdown(f"{len(m.ensemble['members'])} networks trained apart, each reading the face"
                     f"{' and its mirror image' if m.ensemble['mirror'] else ''}; the app averages them, which is "

@@ -108,6 +108,8 @@ def downloads(records: list[dict], stem: str, title: str, duration_s: float, mod
                          on_click="ignore")
     middle.download_button("Results (JSON)", to_json(records), f"{stem}-faces.json", "application/json",
                            on_click="ignore")
-    right.download_button("Result card (PNG)", lambda: summary_card(title, records, duration_s, model),
+    # Drawn now (tens of ms), not on the click: the Live page reruns as its stream settles after STOP, and a
+    # deferred card from an earlier run would never arrive.
+    right.download_button("Result card (PNG)", summary_card(title, records, duration_s, model),
                           f"{stem}-card.png", "image/png", on_click="ignore",
                           help="One picture of the summary, for slides or a chat")

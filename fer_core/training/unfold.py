@@ -84,6 +84,18 @@ def unfold(tflite_path: Path, faces: np.ndarray):
     return model
 
 
+def calibrated(probs: np.ndarray, folder: Path) -> np.ndarray:
+    """The unfolded network's probabilities as the file gives them: with its temperature and class offsets."""
+    from fer_core.labels import EMOTIONS
+    from fer_core.models import read_metrics
+    from fer_core.training.calibrate import soften
+
+    calibration = (read_metrics(folder).calibration or {}) if read_metrics(folder) else {}
+    offsets = calibration.get("class_bias") or {}
+    bias = np.array([offsets.get(name, 0.0) for name in EMOTIONS], np.float32) if offsets else None
+    return soften(probs, calibration.get("temperature", 1.0), bias)
+
+
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m fer_core.training.unfold", description=__doc__.split("\n")[0])
     p.add_argument("model", help="a shipped single-network model folder or .tflite, e.g. models/fast")
@@ -99,7 +111,8 @@ def main(argv=None) -> int:
     tflite = resolve_model_file(args.model)
     model = unfold(tflite, x_train)
     x_val, _ = data.split("PublicTest")
-    ours = model.predict(x_val[..., None].astype(np.float32), batch_size=256, verbose=0).argmax(axis=1)
+    ours = calibrated(model.predict(x_val[..., None].astype(np.float32), batch_size=256, verbose=0), tflite.parent)
+    ours = ours.argmax(axis=1)
     shipped = EmotionClassifier(tflite).predict(x_val).argmax(axis=1)
     same = float((ours == shipped).mean())
     print(f"the unfolded network reads {same:.2%} of PublicTest's faces as {tflite} does")
