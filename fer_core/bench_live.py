@@ -15,14 +15,13 @@ import fractions
 import time
 
 import av
-import cv2
 import numpy as np
 
 from fer_core.annotate import annotate
 from fer_core.bench_batch import face_frames
 from fer_core.engine import Engine
 from fer_core.faces import crop_faces, to_gray
-from fer_core.live import LiveAnalyzer
+from fer_core.live import LiveAnalyzer, yuv_frame
 from fer_core.stepper import FrameStepper
 from fer_core.tracking import BoxFollower, FaceTracker
 
@@ -46,7 +45,7 @@ def _video_frame(rgb: np.ndarray, index: int) -> av.VideoFrame:
 
 
 def _yuv_frame(rgb: np.ndarray, index: int) -> av.VideoFrame:
-    return _stamped(av.VideoFrame.from_ndarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420), format="yuv420p"), index)
+    return _stamped(yuv_frame(rgb), index)
 
 
 def _stamped(frame: av.VideoFrame, index: int) -> av.VideoFrame:

@@ -20,6 +20,15 @@ from fer_core.tracking import TrackedFace
 FPS_WINDOW_SECONDS = 2.0  # the frame rate shown is counted over this much of the last frames
 
 
+def yuv_frame(rgb: np.ndarray) -> av.VideoFrame:
+    """An RGB image as a yuv420p video frame, the VP8 encoder's own format (I420 halves both sides, so an odd
+    row or column is dropped)."""
+    height, width = rgb.shape[:2]
+    if height % 2 or width % 2:
+        rgb = np.ascontiguousarray(rgb[:height - height % 2, :width - width % 2])
+    return av.VideoFrame.from_ndarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420), format="yuv420p")
+
+
 @dataclass
 class Readout:
     """What the page shows beside the video, for one processed frame."""
@@ -50,11 +59,7 @@ class LiveAnalyzer:
         yuv420p, the encoder's own format: the stream re-sends the last annotated frame until the next is ready,
         and an RGB frame would be converted again at each sending (about 2.5 of a VP8 encode's 4 ms here)."""
         annotated, readout = self.process(frame.to_ndarray(format="rgb24"))
-        height, width = annotated.shape[:2]
-        if height % 2 or width % 2:  # I420 halves both sides
-            annotated = np.ascontiguousarray(annotated[:height - height % 2, :width - width % 2])
-        yuv = cv2.cvtColor(annotated, cv2.COLOR_RGB2YUV_I420)
-        return av.VideoFrame.from_ndarray(yuv, format="yuv420p"), readout
+        return yuv_frame(annotated), readout
 
     def process(self, rgb: np.ndarray) -> tuple[np.ndarray, Readout]:
         with self._lock:
