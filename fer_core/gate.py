@@ -7,6 +7,7 @@ import threading
 from contextlib import contextmanager
 
 from fer_core.limits import MAX_CONCURRENT_ANALYSES
+from fer_core.memory import return_freed_memory
 
 
 class Gate:
@@ -58,6 +59,7 @@ class Gate:
         try:
             yield
         finally:
+            return_freed_memory()  # before the next holder decodes its photo
             with self._changed:
                 self._active -= 1
                 self._changed.notify_all()
