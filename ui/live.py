@@ -23,6 +23,10 @@ from ui.video import downloads, readings_over_time, summary_in_words
 HISTORY_SECONDS = 10
 CONNECT_SECONDS = 15
 SILENT_SECONDS = 5  # no frame for this long while playing: the connection has likely dropped
+# The page shows the newest readout 4 times a second and redraws the chart once a second: each update is drawn
+# under Python's lock, which the video's own threads (WebRTC, the analysis) need, three sessions at once.
+READOUT_EVERY_SECONDS = 0.25
+CHART_EVERY_SECONDS = 1.0
 HELP = ("- Allow camera access for this site (the camera icon in the address bar).\n"
         "- Close other apps that use the camera.\n"
         "- On a company network or a cloud deployment the video needs a TURN server: the app's owner sets "
@@ -138,7 +142,8 @@ def follow(context, readouts: queue.Queue) -> None:
             history.append((now, readout.faces[0].face.probs))
         while history and history[0][0] < now - HISTORY_SECONDS:
             history.popleft()
-        if history and now - last_drawn > 0.5:  # redraw twice a second: plotly is heavier than the video
+        if history and now - last_drawn >= CHART_EVERY_SECONDS:
             frame = pd.DataFrame([dict(zip(EMOTIONS, p), seconds=now - t) for t, p in history])
             timeline.plotly_chart(probability_timeline(frame), key=f"timeline-{now}", config={"displayModeBar": False})
             last_drawn = now
+        time.sleep(max(0.0, now + READOUT_EVERY_SECONDS - time.time()))  # the queue keeps only the newest
