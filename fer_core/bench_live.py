@@ -21,7 +21,8 @@ from fer_core.annotate import annotate
 from fer_core.bench_batch import face_frames
 from fer_core.engine import Engine
 from fer_core.faces import crop_faces, to_gray
-from fer_core.live import LiveAnalyzer, yuv_frame
+from fer_core.frames import rgb_frame, yuv_frame
+from fer_core.live import LiveAnalyzer
 from fer_core.stepper import FrameStepper
 from fer_core.tracking import BoxFollower, FaceTracker
 
@@ -96,7 +97,8 @@ def main(engine: Engine, seconds: float = 10) -> None:
           f"({engine.classifier.path.parent.name} model, {type(engine.detector).__name__})")
     steps = {
         "VP8 decode (aiortc)": lambda i: codecs.decode(packets[i], i),
-        "to_ndarray (rgb24)": lambda i: decoded[i].to_ndarray(format="rgb24"),
+        "to_ndarray, rgb24 (naive)": lambda i: decoded[i].to_ndarray(format="rgb24"),
+        "rgb_frame (ours)": lambda i: rgb_frame(decoded[i]),
         "detect": lambda i: engine.detector.detect(rgbs[i]),
         "grey + crop + classify one face": lambda i: engine.classify(crop_faces(to_gray(rgbs[i]), [boxes[i]])),
         "  of which classify": lambda i: engine.classify(crops[i]),

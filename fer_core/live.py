@@ -7,10 +7,10 @@ from collections import deque
 from dataclasses import dataclass, field
 
 import av
-import cv2
 import numpy as np
 
 from fer_core.engine import Engine
+from fer_core.frames import rgb_frame, yuv_frame
 from fer_core.imageio import ImageError
 from fer_core.limits import REDETECT_SECONDS
 from fer_core.recording import Recording
@@ -18,15 +18,6 @@ from fer_core.stepper import FrameStepper
 from fer_core.tracking import TrackedFace
 
 FPS_WINDOW_SECONDS = 2.0  # the frame rate shown is counted over this much of the last frames
-
-
-def yuv_frame(rgb: np.ndarray) -> av.VideoFrame:
-    """An RGB image as a yuv420p video frame, the VP8 encoder's own format (I420 halves both sides, so an odd
-    row or column is dropped)."""
-    height, width = rgb.shape[:2]
-    if height % 2 or width % 2:
-        rgb = np.ascontiguousarray(rgb[:height - height % 2, :width - width % 2])
-    return av.VideoFrame.from_ndarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420), format="yuv420p")
 
 
 @dataclass
@@ -58,7 +49,7 @@ class LiveAnalyzer:
         """A WebRTC frame in, its annotated copy out (what the frame callback does). The copy goes back in
         yuv420p, the encoder's own format: the stream re-sends the last annotated frame until the next is ready,
         and an RGB frame would be converted again at each sending (about 2.5 of a VP8 encode's 4 ms here)."""
-        annotated, readout = self.process(frame.to_ndarray(format="rgb24"))
+        annotated, readout = self.process(rgb_frame(frame))
         return yuv_frame(annotated), readout
 
     def process(self, rgb: np.ndarray) -> tuple[np.ndarray, Readout]:

@@ -19,13 +19,13 @@ def test_bench_breaks_a_live_frame_down_and_times_ours_beside_the_naive_pipeline
     result = run_module("fer_core.bench", "--live", "--model", "fast", "--yunet", str(yunet_model))
     assert result.returncode == 0, result.stderr[-3000:]
     steps = [line.strip() for line in result.stdout.split("one face, 300 frames")[1].splitlines()[1:]]
-    names = ["VP8 decode", "to_ndarray", "detect", "grey + crop", "of which classify", "optical flow", "track",
+    names = ["VP8 decode", "to_ndarray, rgb24", "rgb_frame", "detect", "grey + crop", "of which classify", "optical flow", "track",
              "draw", "from_ndarray, RGB", "VP8 encode of that (aiortc; naive)", "from_ndarray, yuv420p",
              "VP8 encode of that (aiortc; ours)", "whole frames"]
-    assert [next(n for n in names if line.startswith(n)) for line in steps[:13]] == names
-    assert all(line.endswith("ms a frame") for line in steps[:12])
-    naive, ours = steps[13:15]
+    assert [next(n for n in names if line.startswith(n)) for line in steps[:14]] == names
+    assert all(line.endswith("ms a frame") for line in steps[:13])
+    naive, ours = steps[14:16]
     assert naive.endswith("(300 of 300 frames searched)") and "fps a core" in ours
     searched = int(ours.rsplit("(", 1)[1].split()[0])
     assert 60 <= searched <= 90  # about 7 times a second (every 5th frame at 30 fps), flow between
-    assert "x the naive pipeline's frame rate" in steps[15]
+    assert "x the naive pipeline's frame rate" in steps[16]
