@@ -256,7 +256,10 @@ class AnnotatedWriter:
     def close(self) -> None:
         self._frames.put(None)
         self._thread.join()
-        self._container.close()
+        try:
+            self._container.close()
+        except (av.error.FFmpegError, OSError, ValueError) as err:
+            self._error = self._error or err
         self._raise_error()
 
     def _raise_error(self) -> None:

@@ -78,7 +78,23 @@ def test_the_annotated_copy_has_every_frame(yunet_engine, two_faces):
         frames = [f.to_ndarray(format="rgb24") for f in container.decode(video=0)]
         assert container.streams.video[0].codec_context.name in ("h264", "vp9")
     assert len(frames) == 60 and frames[0].shape == (480, 640, 3)
-    assert not np.array_equal(frames[0][40:210, 30:190], two_faces_frames(1)[0][40:210, 30:190])  # drawn on
+    source = two_faces_frames(1)[0]
+    assert not np.array_equal(frames[0][40:210, 30:190], source[40:210, 30:190])  # drawn on
+    # away from the boxes, the picture keeps its colours through the round trip (RGB, yuv420p, H.264, RGB)
+    assert np.abs(frames[0][400:].astype(int) - source[400:]).mean(axis=(0, 1)).max() < 4
+
+
+class FullDisk(io.BytesIO):
+    def write(self, data):
+        raise OSError(28, "No space left on device")
+
+
+def test_an_annotated_copy_that_cannot_be_written_says_so():
+    writer = AnnotatedWriter(FullDisk(), fps=15)  # the encoder's thread meets the error
+    with pytest.raises(VideoError, match="annotated copy could not be written"):
+        for _ in range(30):
+            writer.write(np.zeros((480, 640, 3), np.uint8))
+        writer.close()
 
 
 def test_a_clip_is_opened_and_decoded_once_for_its_info_and_its_faces(yunet_engine, two_faces, monkeypatch):
