@@ -18,8 +18,7 @@ def rgb_frame(frame: av.VideoFrame, max_side: int | None = None) -> np.ndarray:
     if max_side and max(width, height) > max_side:
         scale = max_side / max(width, height)
         width, height = 2 * round(width * scale / 2), 2 * round(height * scale / 2)
-    if frame.format.name == "yuv420p" and frame.width % 2 == 0 and frame.height % 2 == 0 and width % 2 == 0 \
-            and height % 2 == 0:
+    if frame.format.name == "yuv420p" and frame.width % 2 == 0 and frame.height % 2 == 0:  # scaled sides are even
         yuv = frame.to_ndarray()
         if (width, height) != (frame.width, frame.height):
             yuv = _scaled_i420(yuv, frame.width, frame.height, width, height)
