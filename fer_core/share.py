@@ -65,8 +65,9 @@ def summary_card(title: str, records: list[dict], duration_s: float, model: str)
         for record, following in zip(rows, rows[1:] + [None]):
             end = following["time_s"] if following and following["time_s"] - record["time_s"] < 2 else \
                 record["time_s"] + 0.5
-            draw.rectangle((left + record["time_s"] * per_second, y, min(right, left + end * per_second),
-                            y + STRIP_HEIGHT), fill=_color(NOT_SURE if record["uncertain"] else record["label"]))
+            start = min(right, left + record["time_s"] * per_second)  # a moment rounded past the end: a sliver
+            draw.rectangle((start, y, max(start, min(right, left + end * per_second)), y + STRIP_HEIGHT),
+                           fill=_color(NOT_SURE if record["uncertain"] else record["label"]))
         y += STRIP_HEIGHT + 12
     end_label = f"{duration_s:.0f} s"
     draw.text((left, y), "0 s", fill=(110, 110, 110), font=small)

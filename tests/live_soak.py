@@ -90,14 +90,11 @@ def relayed_allocations(log: Path) -> int:
 
 
 def read_page(page) -> tuple[float, str]:
-    """The frame rate and the first face's number that a Live page shows (0 and "" when it shows none)."""
-    try:
-        fps = float(page.get_by_text("frames per second").inner_text(timeout=2000).split()[0])
-    except Exception:  # the readout is between two redraws, or the stream has ended
-        fps = 0.0
-    faces = page.get_by_text(LIVE_FACE)
-    face = faces.first.inner_text(timeout=2000).split(":")[0] if faces.count() else ""
-    return fps, face
+    """The frame rate and the first face's number that a Live page shows (0 and "" when it shows none), read
+    from one copy of the page's text: the readout is redrawn 4 times a second, so two reads could see two."""
+    text = page.locator("[data-testid='stMain']").inner_text()
+    fps, face = re.search(r"([\d.]+) frames per second", text), LIVE_FACE.search(text)
+    return float(fps.group(1)) if fps else 0.0, face.group(0).split(":")[0] if face else ""
 
 
 def soak(playwright, sessions: int, seconds: float, every: float, relay: bool = True, out=print) -> SoakResult:

@@ -211,3 +211,5 @@ def test_a_summary_card_draws_a_strip_per_face_in_its_readings_colours(yunet_eng
     pixels = np.asarray(card).reshape(-1, 3)
     happy = np.all(pixels == EMOTION_COLORS["happy"], axis=1).sum()
     assert happy > 2 * 34 * 300  # two strips, mostly happy, each 34 px tall and most of 1,000 px long
+    last = records[-1]["time_s"]  # a duration a hair short of the last moment (a rounded clock) still draws
+    assert Image.open(io.BytesIO(summary_card("meeting.mp4", records, last * (1 - 1e-7), "Accurate"))).width == CARD_WIDTH
