@@ -59,7 +59,8 @@ def test_distillation_runs_an_epoch_and_exports_a_calibrated_student(tiny_model,
     assert f"started from the best weights of run `{tiny_model.name}`" in card and "its own row below" in card
     assert "each face and 2 augmented copies of it" in card and "Those were width 4, widened to 6" in card
     calibration = metrics["calibration"]
-    assert calibration["fitted_on"] == "PublicTest" and 0.25 <= calibration["temperature"] <= 8
+    assert calibration["target"] == "labels" and 0.25 <= calibration["temperature"] <= 8  # no votes: the labels
+    assert calibration["fitted_on"] == "PublicTest, the original labels (42 faces)"
 
     # The served file is the saved network with that temperature baked in, and keeps the contract.
     faces = lfw_faces(16)

@@ -119,6 +119,42 @@ def test_a_temperature_fits_the_people_distribution():
     assert nll(overconfident, np.eye(7)[hard]) == pytest.approx(nll(overconfident, hard))
 
 
+def test_the_temperature_fits_the_target_the_recipe_names(tmp_path):
+    import keras
+
+    from fer_core.training.calibrate import calibrate_on_public_test
+
+    # Faces whose brightness tells their label, and a model that reads it 95% sure; 7 of 10 people agree with
+    # each label (the rest say neutral, or happy for a neutral face).
+    data = tiny_fer2013()
+    data["x"] = np.broadcast_to((20 + 30 * data["y"]).astype(np.uint8)[:, None, None], data["x"].shape).copy()
+    votes = np.zeros((len(data["y"]), 10), np.uint8)
+    for face, label in enumerate(data["y"]):
+        votes[face, ferplus.COLUMNS.index(ferplus.OURS[EMOTIONS[label]])] = 7
+        votes[face, ferplus.COLUMNS.index(ferplus.OURS["happy" if EMOTIONS[label] == "neutral" else "neutral"])] = 3
+    np.savez(tmp_path / "voted.npz", **data, ferplus_votes=votes, has_ferplus=np.ones(len(votes), bool))
+    np.savez(tmp_path / "plain.npz", **data)
+    faces = keras.Input((48, 48, 1))
+    brightness = keras.ops.mean(faces, axis=(1, 2))  # (N, 1)
+    centres = keras.ops.convert_to_tensor(20 + 30 * np.arange(7, dtype=np.float32))
+    logits = -keras.ops.abs(brightness - centres) / 30 * np.log(0.95 * 6 / 0.05)  # its label 95%, the rest 1/120
+    reader = keras.Model(faces, keras.layers.Softmax()(logits))
+
+    fitted = {}
+    for target in ("majority", "votes", "labels"):
+        served, calibration = calibrate_on_public_test(reader, load_fer2013(tmp_path / "voted.npz"), target=target)
+        assert calibration["target"] == target and calibration["fitted_on"].startswith("PublicTest, the ")
+        fitted[target] = calibration["temperature"]
+    assert fitted["votes"] > 1.5  # 95% sure where 70% of people agree: softened
+    assert fitted["majority"] < 0.5 and fitted["labels"] < 0.5  # always right: sharpened
+    assert "people's majority (42 faces)" in calibrate_on_public_test(reader, load_fer2013(tmp_path / "voted.npz"))[1][
+        "fitted_on"]  # the default
+    _, plain = calibrate_on_public_test(reader, load_fer2013(tmp_path / "plain.npz"), target="votes")
+    assert plain["target"] == "labels"  # no votes to fit: the labels
+    with pytest.raises(ValueError, match="no calibration target 'crowd'"):
+        calibrate_on_public_test(reader, load_fer2013(tmp_path / "voted.npz"), target="crowd")
+
+
 def test_the_evaluator_chooses_the_threshold_by_the_people_and_scores_them_with_it(tiny_model, tmp_path):
     import shutil
 

@@ -79,6 +79,7 @@ def main(argv=None) -> int:
 
     from fer_core.training.data import load_fer2013
     from fer_core.training.export import as_float32, export_and_evaluate
+    from fer_core.training.recipe import Recipe
 
     p = argparse.ArgumentParser(prog="python -m fer_core.training.ensemble", description=__doc__.split("\n")[0])
     p.add_argument("--data", required=True, help="fer2013.csv, fer2013.npz or the image-folder release")
@@ -94,6 +95,7 @@ def main(argv=None) -> int:
     p.add_argument("--recall-floor", action="append", default=[], metavar="EMOTION=RECALL",
                    help="keep this emotion's PublicTest recall of the original labels at least this high, by a "
                         "class offset fitted with the temperature (e.g. fear=0.45); repeatable")
+    Recipe.add_arguments(p, only=("calibrate_to",))
     p.add_argument("--compare", action="store_true", help="print the best subsets' PublicTest figures and stop")
     p.add_argument("--rows", type=int, default=25, help="how many of the best subsets to print")
     args = p.parse_args(argv)
@@ -133,7 +135,8 @@ def main(argv=None) -> int:
     if len(candidates) > len(names):
         ensemble["candidates"] = candidates
     model = build_ensemble(members, mirror=mirror)
-    export_and_evaluate(out, model, data, ensemble=ensemble, calibrate=True, recall_floors=recall_floors)
+    export_and_evaluate(out, model, data, ensemble=ensemble, calibrate=True, recall_floors=recall_floors,
+                        calibrate_to=Recipe.from_args(args).calibrate_to)
     return 0
 
 

@@ -7,6 +7,8 @@ import argparse
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
+from fer_core.training.calibrate import CALIBRATION_TARGETS
+
 OPTIMIZERS = ("sgd", "adamw")
 PEAK_LR = {"sgd": 0.02, "adamw": 2e-3}
 WEIGHT_DECAY = {"sgd": 2e-3, "adamw": 0.02}
@@ -37,6 +39,10 @@ class Recipe:
     seed: int = option(1234, "seed of the weights, the augmentation and the batches")
     teacher: str | None = option(None, "a model folder to distil from (see fer_core.training.distill); the result "
                                        "is calibrated")
+    calibrate_to: str = option("majority", "what the temperature of a calibrated model is fitted to on "
+                                           "PublicTest: majority (the people's top emotion), votes (their vote "
+                                           "distributions) or labels (the original ones); without FER+'s votes, "
+                                           "labels", choices=tuple(CALIBRATION_TARGETS))
     teacher_weight: float = option(0.7, "share of the teacher's probabilities in the targets (the rest is the label)")
     teacher_views: int = option(1, "views of each training face the teacher reads: the face and K-1 augmented "
                                    "copies; with K > 1 the student trains on those views with their own targets, "
@@ -58,10 +64,13 @@ class Recipe:
     # ------------------------------------------------------------ the command line and the run's record
 
     @classmethod
-    def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
-        """One flag per field: ``--batch-size`` for ``batch_size``. Every default is None, so that a command
-        line tells what it set from what it left (a resumed run keeps its own)."""
+    def add_arguments(cls, parser: argparse.ArgumentParser, only: tuple[str, ...] | None = None) -> None:
+        """One flag per field (or per field named in ``only``): ``--batch-size`` for ``batch_size``. Every
+        default is None, so that a command line tells what it set from what it left (a resumed run keeps its
+        own)."""
         for f in fields(cls):
+            if only is not None and f.name not in only:
+                continue
             flag, meta = "--" + f.name.replace("_", "-"), dict(f.metadata)
             meta["help"] += f" (default {f.default})" if f.default is not None else ""
             if f.type == "bool":
@@ -72,7 +81,7 @@ class Recipe:
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> "Recipe":
-        return cls(**{f.name: getattr(args, f.name) for f in fields(cls) if getattr(args, f.name) is not None})
+        return cls(**{f.name: getattr(args, f.name) for f in fields(cls) if getattr(args, f.name, None) is not None})
 
     @classmethod
     def from_record(cls, record: dict) -> "Recipe":
