@@ -60,11 +60,13 @@ def test_ensemble_keeps_the_contract_and_is_the_calibrated_mean_of_its_members(t
     metrics = json.loads((tmp_path / "ensemble" / "metrics.json").read_text())
     temperature = metrics["calibration"]["temperature"]
     np.testing.assert_allclose(ensemble.predict(faces), soften(mean, temperature), atol=2e-4)
-    assert metrics["ensemble"]["members"] == [str(tiny_model), str(second)]
+    # members outside the repository are named by their folder, never by a path on the training machine
+    assert metrics["ensemble"]["members"] == [tiny_model.name, "second"]
     assert [m["model"] for m in metrics["ensemble"]["member_metrics"]] == [tiny_model.name, "second"]
     assert [r["model"] for r in metrics["runs"]] == [tiny_model.name, "second"]  # the runs table, one per member
     card = (tmp_path / "ensemble" / "model.md").read_text()
     assert "## Training runs" in card and "## Calibration" in card
+    assert f"--members {tiny_model.name} second --calibrate-to majority --out models/ensemble" in card  # rebuildable
 
 
 def table_rows(stdout: str) -> list[list[str]]:

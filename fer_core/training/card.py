@@ -76,6 +76,10 @@ Reproduce: `python -m fer_core.training.evaluate --data PATH/fer2013.npz --model
 
 def _recipe_section(m: dict) -> str:
     e = m.get("ensemble")
+    if e and len(e["members"]) == 1:  # one network, calibrated on its own: its run's recipe is the story
+        member = e["member_metrics"][0]
+        return (_training_words({**member, "parameters": m.get("parameters")}, f" as run `{member['model']}`")
+                + f"Then calibrated (below); everything is inside one LiteRT graph.\nBuilt with {_built_with(m)}.\n")
     if e:
         members = "\n".join(f"| {k['model']} | {k.get('parameters') or 0:,} | {k['val_accuracy']:.2%} | "
                             f"{k['accuracy']:.2%} |" for k in e["member_metrics"])
@@ -83,18 +87,28 @@ def _recipe_section(m: dict) -> str:
 An ensemble of {len(e['members'])} independently trained networks, {m.get('parameters') or 0:,} parameters in all.
 Each reads the face{' and its mirror image' if e['mirror'] else ''}; their probabilities are averaged, then
 calibrated (below). Everything is inside one LiteRT graph: one call returns the calibrated probabilities.
-Built with `python -m fer_core.training.ensemble --data PATH/fer2013.npz --members {' '.join(e['members'])} --out models/{m['model']}`.
+Built with {_built_with(m)}.
 
 | member | parameters | PublicTest | PrivateTest (alone, no mirror) |
 |---|---|---|---|
 {members}
 """
+    return _training_words(m)
+
+
+def _built_with(m: dict) -> str:
+    e = m["ensemble"]
+    command = e.get("command") or f"--members {' '.join(e['members'])}"
+    return f"`python -m fer_core.training.ensemble --data PATH/fer2013.npz {command} --out models/{m['model']}`"
+
+
+def _training_words(m: dict, run: str = "") -> str:
     t = m.get("training") or {}
     recipe = Recipe.from_record(t)
     return f"""## Architecture and recipe
 {recipe.architecture_words(m.get('parameters'), t.get('precision', '?'))}
 The epoch with the best
-PublicTest accuracy is kept. Trained for {t.get('epochs', '?')} epochs in {t.get('seconds', 0) / 3600:.1f} h (see the runs below).
+PublicTest accuracy is kept. Trained for {t.get('epochs', '?')} epochs in {t.get('seconds', 0) / 3600:.1f} h{run} (see the runs below).
 {_init_sentence(t)}{recipe.teacher_words(t.get('teacher_sha256'))}"""
 
 

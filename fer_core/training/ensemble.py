@@ -80,6 +80,7 @@ def main(argv=None) -> int:
     from fer_core.training.data import load_fer2013
     from fer_core.training.export import as_float32, export_and_evaluate
     from fer_core.training.recipe import Recipe
+    from fer_core.training.run_state import shown_path
 
     p = argparse.ArgumentParser(prog="python -m fer_core.training.ensemble", description=__doc__.split("\n")[0])
     p.add_argument("--data", required=True, help="fer2013.csv, fer2013.npz or the image-folder release")
@@ -130,13 +131,18 @@ def main(argv=None) -> int:
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
+    calibrate_to = Recipe.from_args(args).calibrate_to
     members, names = [members[i] for i in picked], [names[i] for i in picked]
-    ensemble = {"members": names, "mirror": mirror, "member_metrics": [candidates[i] for i in picked]}
+    shown = [shown_path(m) for m in names]
+    ensemble = {"members": shown, "mirror": mirror, "member_metrics": [candidates[i] for i in picked],
+                "command": " ".join(["--members", *shown, *([] if mirror else ["--no-mirror"]),
+                                     *(f"--recall-floor {k}={v:g}" for k, v in recall_floors.items()),
+                                     f"--calibrate-to {calibrate_to}"])}
     if len(candidates) > len(names):
         ensemble["candidates"] = candidates
     model = build_ensemble(members, mirror=mirror)
     export_and_evaluate(out, model, data, ensemble=ensemble, calibrate=True, recall_floors=recall_floors,
-                        calibrate_to=Recipe.from_args(args).calibrate_to)
+                        calibrate_to=calibrate_to)
     return 0
 
 

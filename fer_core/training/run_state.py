@@ -97,12 +97,18 @@ def training_record(state: dict) -> dict:
 
 
 def _shown_paths(record: dict) -> dict:
-    """The record with its teacher and starting weights named as a reader elsewhere can follow them: relative to
-    the repository where they lie in it, else by their run's folder (never a path on the training machine)."""
+    """The record with its teacher and starting weights named as :func:`shown_path` names them."""
     shown = dict(record)
     for key in ("teacher", "init_weights"):
         if shown.get(key):
-            path = Path(shown[key]).resolve()
-            shown[key] = (str(path.relative_to(REPOSITORY)) if path.is_relative_to(REPOSITORY)
-                          else str(Path(path.parent.name if key == "init_weights" else "") / path.name))
+            shown[key] = shown_path(shown[key], with_run=key == "init_weights")
     return shown
+
+
+def shown_path(path: str, with_run: bool = False) -> str:
+    """A model folder or file named as a reader elsewhere can follow it: relative to the repository where it lies
+    in it, else by its own name (``with_run``: with its run's folder), never as a path on the training machine."""
+    resolved = Path(path).resolve()
+    if resolved.is_relative_to(REPOSITORY):
+        return str(resolved.relative_to(REPOSITORY))
+    return str(Path(resolved.parent.name) / resolved.name) if with_run else resolved.name
