@@ -42,4 +42,5 @@ def test_emotion_colours_stay_apart(deficiency):
 def test_every_reading_is_written_not_only_coloured():
     faces = [FaceResult((10, 10, 80, 80), 0.9, (0, 0, 0, 0.9, 0.05, 0, 0.05), 0.6),
              FaceResult((120, 10, 80, 80), 0.9, (0.3, 0, 0, 0.1, 0.35, 0, 0.25), 0.6)]
-    assert describe(faces) == "Faces as numbered in the image: 1: happy 90%; 2: not sure: sad or angry?."
+    assert describe(faces) == "Faces as numbered in the image: 1: happy 90%; 2: not sure: sad or angry?"
+    assert describe(faces[::-1]).endswith("2: happy 90%.")

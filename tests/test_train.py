@@ -77,6 +77,37 @@ def test_resume_continues_from_the_checkpoint(tiny_npz, tmp_path):
     assert json.loads((tmp_path / "train_state.json").read_text())["epochs_done"] == 2
 
 
+def test_select_by_people_keeps_the_epoch_that_agrees_most_with_them(tmp_path):
+    """The people disagree with the labels on most faces, so the two figures pick epochs apart: the kept epoch
+    is the one with the best PublicTest agreement, and history.csv records it beside the accuracy."""
+    from fer_core.labels import EMOTIONS
+    from fer_core.training import ferplus
+
+    data = tiny_fer2013()
+    votes = np.zeros((len(data["y"]), 10), np.uint8)
+    rng = np.random.default_rng(5)
+    for face, label in enumerate(data["y"]):  # the majority: the next emotion after the label, on 2 faces of 3
+        said = (label + 1) % 7 if rng.random() < 2 / 3 else label
+        votes[face, ferplus.COLUMNS.index(ferplus.OURS[EMOTIONS[said]])] = 6
+        votes[face, ferplus.COLUMNS.index("unknown")] = 4
+    np.savez(tmp_path / "voted.npz", **data, ferplus_votes=votes, has_ferplus=np.ones(len(votes), bool))
+    np.savez(tmp_path / "plain.npz", **data)
+    args = ["--width", "4", "--batch-size", "16", "--verbose", "0", "--no-export", "--epochs", "4",
+            "--optimizer", "adamw", "--lr", "0.01", "--select-by", "people"]
+    run = run_module("fer_core.training.train", "--data", tmp_path / "voted.npz", "--out", tmp_path / "run", *args)
+    assert run.returncode == 0, run.stderr[-3000:]
+    rows = read_history(tmp_path / "run")
+    agreement = [float(r["val_agreement"]) for r in rows]
+    state = json.loads((tmp_path / "run" / "train_state.json").read_text())
+    kept = int(np.argmax(agreement))
+    assert state["best_epoch"] == kept + 1 and state["best_score"] == pytest.approx(agreement[kept])
+    assert state["best_val_accuracy"] == pytest.approx(float(rows[kept]["val_accuracy"]))  # the kept epoch's
+    assert state["args"]["select_by"] == "people"
+
+    refused = run_module("fer_core.training.train", "--data", tmp_path / "plain.npz", "--out", tmp_path / "no", *args)
+    assert refused.returncode != 0 and "--select-by needs FER+'s votes" in refused.stderr
+
+
 def saved_arrays(path):
     with np.load(path) as saved:
         return [saved[f"arr_{i}"] for i in range(len(saved.files))]

@@ -114,7 +114,8 @@ def model_name(engine: Engine) -> str:
 
 def describe(faces) -> str:
     """The annotated image in words, for screen readers and for copying."""
-    return "Faces as numbered in the image: " + "; ".join(numbered_readings(faces)) + "."
+    readings = "; ".join(numbered_readings(faces))
+    return f"Faces as numbered in the image: {readings}" + ("" if readings.endswith("?") else ".")  # no "?."
 
 
 @st.fragment
@@ -144,11 +145,11 @@ def _show_image(name: str, source, analysis: PhotoAnalysis, records: list[dict],
     picture, cards = st.columns([3, 2])
     annotated = analysis.annotated()
     picture.image(annotated, width="stretch", output_format="JPEG", caption=describe(faces))
-    full, card = picture.columns(2)
-    full.download_button("Annotated image (PNG)", lambda: _full_size_png(source, faces),
+    buttons = picture.container(horizontal=True)  # side by side, wrapping on a phone
+    buttons.download_button("Annotated image (PNG)", lambda: _full_size_png(source, faces),
                          f"{safe_stem(name)}-annotated.png", "image/png", key=f"{key}-png", on_click="ignore")
     shown = png_bytes(annotated, "JPEG")  # what the card's click needs, kept small: sessions hold it until then
-    card.download_button("Result card (PNG)", lambda: result_card(read_image(shown), faces, model_name(engine)),
+    buttons.download_button("Result card (PNG)", lambda: result_card(read_image(shown), faces, model_name(engine)),
                          f"{safe_stem(name)}-card.png", "image/png", key=f"{key}-card", on_click="ignore",
                          help="The image, each face's reading and the group's mood in one picture, for slides")
     counts = mood_counts(faces)
@@ -178,11 +179,11 @@ def readable_rows(faces) -> list[dict]:
 
 
 def _downloads(records: list[dict], stem: str, key: str, summaries: list[dict] | None = None) -> None:
-    left, right, *rest = st.columns(3 if summaries else 2)
+    row = st.container(horizontal=True)
+    row.download_button("Results (CSV)", to_csv(records), f"{stem}-emotions.csv", "text/csv", key=f"{key}-csv",
+                        on_click="ignore")
+    row.download_button("Results (JSON)", to_json(records), f"{stem}-emotions.json", "application/json",
+                        key=f"{key}-json", on_click="ignore")
     if summaries:
-        rest[0].download_button("Summary per image (CSV)", to_csv(summaries, SUMMARY_FIELDS), f"{stem}-summary.csv",
-                                "text/csv", key=f"{key}-summary", on_click="ignore")
-    left.download_button("Results (CSV)", to_csv(records), f"{stem}-emotions.csv", "text/csv", key=f"{key}-csv",
-                         on_click="ignore")
-    right.download_button("Results (JSON)", to_json(records), f"{stem}-emotions.json", "application/json",
-                          key=f"{key}-json", on_click="ignore")
+        row.download_button("Summary per image (CSV)", to_csv(summaries, SUMMARY_FIELDS), f"{stem}-summary.csv",
+                            "text/csv", key=f"{key}-summary", on_click="ignore")

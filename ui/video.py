@@ -103,13 +103,13 @@ def readings_over_time(records: list[dict], duration_s: float, threshold: float,
 
 def downloads(records: list[dict], stem: str, title: str, duration_s: float, model: str) -> None:
     """CSV, JSON and the summary's result card."""
-    left, middle, right = st.columns(3)
-    left.download_button("Results (CSV)", to_csv(records, VIDEO_FIELDS), f"{stem}-faces.csv", "text/csv",
-                         on_click="ignore")
-    middle.download_button("Results (JSON)", to_json(records), f"{stem}-faces.json", "application/json",
-                           on_click="ignore")
+    row = st.container(horizontal=True)  # side by side, wrapping on a phone
+    row.download_button("Results (CSV)", to_csv(records, VIDEO_FIELDS), f"{stem}-faces.csv", "text/csv",
+                        on_click="ignore")
+    row.download_button("Results (JSON)", to_json(records), f"{stem}-faces.json", "application/json",
+                        on_click="ignore")
     # Drawn now (tens of ms), not on the click: the Live page reruns as its stream settles after STOP, and a
     # deferred card from an earlier run would never arrive.
-    right.download_button("Result card (PNG)", summary_card(title, records, duration_s, model),
-                          f"{stem}-card.png", "image/png", on_click="ignore",
-                          help="One picture of the summary, for slides or a chat")
+    row.download_button("Result card (PNG)", summary_card(title, records, duration_s, model),
+                        f"{stem}-card.png", "image/png", on_click="ignore",
+                        help="One picture of the summary, for slides or a chat")

@@ -107,8 +107,8 @@ def _training_words(m: dict, run: str = "") -> str:
     recipe = Recipe.from_record(t)
     return f"""## Architecture and recipe
 {recipe.architecture_words(m.get('parameters'), t.get('precision', '?'))}
-The epoch with the best
-PublicTest accuracy is kept. Trained for {t.get('epochs', '?')} epochs in {t.get('seconds', 0) / 3600:.1f} h{run} (see the runs below).
+{recipe.selection_words()} Trained for {t.get('epochs', '?')} epochs in {t.get('seconds', 0) / 3600:.1f} h{run}
+(see the runs below).
 {_init_sentence(t)}{recipe.teacher_words(t.get('teacher_sha256'))}"""
 
 

@@ -12,6 +12,10 @@ from fer_core.training.calibrate import CALIBRATION_TARGETS
 OPTIMIZERS = ("sgd", "adamw")
 PEAK_LR = {"sgd": 0.02, "adamw": 2e-3}
 WEIGHT_DECAY = {"sgd": 2e-3, "adamw": 0.02}
+# Which PublicTest figure picks the epoch a run keeps; people and both need FER+'s votes.
+SELECTION_WORDS = {"labels": "accuracy on the original labels",
+                   "people": "agreement with the people's majority",
+                   "both": "mean of the accuracy on the original labels and the agreement with the people's majority"}
 OPTIMIZER_WORDS = {"sgd": "SGD with Nesterov momentum 0.9", "adamw": "AdamW"}
 CHANGES = "rotation up to about 15 degrees, zoom and shift up to 15% and 10%, contrast"  # networks.augmentation
 
@@ -36,6 +40,10 @@ class Recipe:
     erasing: bool = option(False, "add random erasing to the augmentation")
     votes_weight: float = option(0.0, "share of FER+'s ten votes per face in the label's targets (the rest is the "
                                       "original label); faces without usable votes keep their label")
+    select_by: str = option("labels", "the PublicTest figure that picks the epoch a run keeps: labels (accuracy "
+                                      "on the original labels), people (agreement with the people's majority) or "
+                                      "both (their mean); people and both need FER+'s votes",
+                            choices=tuple(SELECTION_WORDS))
     seed: int = option(1234, "seed of the weights, the augmentation and the batches")
     teacher: str | None = option(None, "a model folder to distil from (see fer_core.training.distill); the result "
                                        "is calibrated")
@@ -114,6 +122,8 @@ class Recipe:
             words += ", random erasing"
         if self.votes_weight:
             words += f", labels {1 - self.votes_weight:.2g} original + {self.votes_weight:.2g} FER+ votes"
+        if self.select_by != "labels":
+            words += f", kept by PublicTest {self.select_by}"
         if self.teacher:
             words += f", distilled from {Path(self.teacher).name} (weight {self.teacher_weight})"
             if self.teacher_views > 1:
@@ -121,6 +131,9 @@ class Recipe:
         if self.init_weights:
             words += f", started from run {run_name(self.init_weights)}"
         return words
+
+    def selection_words(self) -> str:
+        return f"The epoch with the best PublicTest {SELECTION_WORDS[self.select_by]} is kept."
 
     def labels_words(self) -> str:
         if not self.votes_weight:

@@ -2,8 +2,9 @@
 reports, and the atomic writes that let a run be killed at any moment. (Plain Python: no TensorFlow.)
 
 A run folder holds ``checkpoint.keras`` (the last epoch's weights and optimizer slots), ``best.weights.npz``
-(the best epoch's weights by PublicTest accuracy), ``history.csv`` and ``train_state.json``: the recipe, the
-epochs done, the best epoch, and each stretch of training (machine, precision, epochs, seconds).
+(the best epoch's weights by the PublicTest figure the recipe's ``select_by`` names), ``history.csv`` and
+``train_state.json``: the recipe, the epochs done, the best epoch, and each stretch of training (machine,
+precision, epochs, seconds).
 """
 from __future__ import annotations
 
@@ -64,11 +65,13 @@ def begin_stretch(state: dict, machine: str, precision: str) -> None:
                                "started": time.strftime("%Y-%m-%d %H:%M"), "epochs": 0, "seconds": 0.0})
 
 
-def end_epoch(state: dict, epoch: int, seconds: float, val_accuracy: float) -> bool:
-    """Count a finished epoch (from 0) into the state; True when it is the best so far."""
-    best = not state["best_epoch"] or val_accuracy > state["best_val_accuracy"]
+def end_epoch(state: dict, epoch: int, seconds: float, val_accuracy: float, score: float | None = None) -> bool:
+    """Count a finished epoch (from 0) into the state; True when it is the best so far by ``score`` (the figure
+    the recipe's ``select_by`` names; by default its PublicTest accuracy)."""
+    score = val_accuracy if score is None else score
+    best = not state["best_epoch"] or score > state.get("best_score", state["best_val_accuracy"])
     if best:
-        state["best_val_accuracy"], state["best_epoch"] = float(val_accuracy), epoch + 1
+        state.update(best_val_accuracy=float(val_accuracy), best_score=float(score), best_epoch=epoch + 1)
     stretch = state["stretches"][-1]
     stretch["epochs"] += 1
     stretch["seconds"] = round(stretch["seconds"] + seconds, 1)

@@ -2,8 +2,9 @@
 
     python -m fer_core.training.train --data ../shared/data/fer2013.npz --out models/fer_cnn --epochs 60
 
-The run's recipe (fer_core.training.recipe) is its options; the best epoch by PublicTest accuracy is kept, and at
-the end exported and evaluated on PrivateTest (``--no-export`` skips that, to compare recipes on PublicTest alone).
+The run's recipe (fer_core.training.recipe) is its options; the best epoch by PublicTest (its accuracy, or with
+``--select-by`` its agreement with the people) is kept, and at the end exported and evaluated on PrivateTest
+(``--no-export`` skips that, to compare recipes on PublicTest alone).
 
 It runs on any Keras backend. TensorFlow is what it needs to export and evaluate the model (its own module,
 imported at the end). With ``KERAS_BACKEND=jax`` it trains on a GPU machine that has JAX but no TensorFlow; the
@@ -69,9 +70,10 @@ def training_arrays(data, out: Path, recipe: Recipe):
     x_val, y_val = data.split("PublicTest")
     if len(x_train) == 0 or len(x_val) == 0:
         raise SystemExit("the dataset needs both Training and PublicTest images")
-    if recipe.votes_weight and data.votes is None:
-        raise SystemExit("--votes-weight needs FER+'s votes: fer2013.npz with ferplus_votes, or fer2013new.csv "
-                         "beside fer2013.csv")
+    for option, needed in (("--votes-weight", recipe.votes_weight), ("--select-by", recipe.select_by != "labels")):
+        if needed and data.votes is None:
+            raise SystemExit(f"{option} needs FER+'s votes: fer2013.npz with ferplus_votes, or fer2013new.csv "
+                             "beside fer2013.csv")
     targets = ferplus.label_targets(y_train, data.split_votes("Training"), recipe.votes_weight)
     val = x_val[..., None].astype(np.float32), np.eye(len(EMOTIONS), dtype=np.float32)[y_val]
     if not recipe.teacher:
@@ -187,6 +189,22 @@ class LogLearningRate(keras.callbacks.Callback):
         logs["learning_rate"] = float(keras.ops.convert_to_numpy(opt.learning_rate))
 
 
+class PeopleAgreement(keras.callbacks.Callback):
+    """Puts PublicTest's agreement with the people's majority into each epoch's logs (``val_agreement``, so
+    history.csv records it) and the figure the recipe selects epochs by (``val_selection``)."""
+
+    def __init__(self, x_val: np.ndarray, y_val: np.ndarray, votes: np.ndarray, select_by: str):
+        super().__init__()
+        majority = ferplus.majority(votes)
+        self.x, self.majority, self.select_by = x_val[majority >= 0], majority[majority >= 0], select_by
+
+    def on_epoch_end(self, epoch, logs=None):
+        read = self.model.predict(self.x, batch_size=512, verbose=0).argmax(1)
+        logs["val_agreement"] = float((read == self.majority).mean())
+        logs["val_selection"] = {"labels": logs["val_accuracy"], "people": logs["val_agreement"],
+                                 "both": (logs["val_accuracy"] + logs["val_agreement"]) / 2}[self.select_by]
+
+
 class SaveProgress(keras.callbacks.Callback):
     """After each epoch: the best weights (if better), the checkpoint, then the state, then an ETA line; then
     it ends the stretch if ``max_seconds`` would not fit another epoch.
@@ -204,14 +222,15 @@ class SaveProgress(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         seconds = time.time() - self.epoch_start
-        if run_state.end_epoch(self.state, epoch, seconds, logs["val_accuracy"]):
+        if run_state.end_epoch(self.state, epoch, seconds, logs["val_accuracy"], logs.get("val_selection")):
             weights = the_network(self.model).get_weights()
             run_state.write_atomically(self.out / BEST, lambda path: np.savez(path, *weights))
         run_state.write_atomically(self.out / CHECKPOINT, self.model.save)
         run_state.save_state(self.out, self.state)
         left = self.total_epochs - epoch - 1
-        print(f"epoch {epoch + 1}/{self.total_epochs}: {seconds:.0f} s, val_accuracy {logs['val_accuracy']:.4f} "
-              f"(best {self.state['best_val_accuracy']:.4f}), about {left * seconds / 60:.0f} min left",
+        agreement = f", val_agreement {logs['val_agreement']:.4f}" if "val_agreement" in logs else ""
+        print(f"epoch {epoch + 1}/{self.total_epochs}: {seconds:.0f} s, val_accuracy {logs['val_accuracy']:.4f}"
+              f"{agreement} (best epoch {self.state['best_epoch']}), about {left * seconds / 60:.0f} min left",
               file=sys.stderr, flush=True)
         if self.max_seconds is not None and left and time.time() - self.stretch_start + seconds > self.max_seconds:
             print(f"stopping after epoch {epoch + 1} to stay within --max-minutes; continue with --resume",
@@ -251,8 +270,10 @@ def fit(args, recipe: Recipe, out: Path, data, state: dict | None) -> None:
     if args.verbose:
         model.summary(print_fn=lambda line, **_: print(line, file=sys.stderr), expand_nested=True)
 
+    votes = data.split_votes("PublicTest") if data.votes is not None else None
     callbacks = [
         LogLearningRate(),
+        *([PeopleAgreement(x_val, y_val, votes, recipe.select_by)] if votes is not None else []),
         keras.callbacks.CSVLogger(out / HISTORY, append=state["epochs_done"] > 0),
         SaveProgress(out, state, recipe.epochs, None if args.max_minutes is None else 60 * args.max_minutes),
     ]
