@@ -193,7 +193,7 @@ class PeopleAgreement(keras.callbacks.Callback):
     """Puts PublicTest's agreement with the people's majority into each epoch's logs (``val_agreement``, so
     history.csv records it) and the figure the recipe selects epochs by (``val_selection``)."""
 
-    def __init__(self, x_val: np.ndarray, y_val: np.ndarray, votes: np.ndarray, select_by: str):
+    def __init__(self, x_val: np.ndarray, votes: np.ndarray, select_by: str):
         super().__init__()
         majority = ferplus.majority(votes)
         self.x, self.majority, self.select_by = x_val[majority >= 0], majority[majority >= 0], select_by
@@ -273,7 +273,7 @@ def fit(args, recipe: Recipe, out: Path, data, state: dict | None) -> None:
     votes = data.split_votes("PublicTest") if data.votes is not None else None
     callbacks = [
         LogLearningRate(),
-        *([PeopleAgreement(x_val, y_val, votes, recipe.select_by)] if votes is not None else []),
+        *([PeopleAgreement(x_val, votes, recipe.select_by)] if votes is not None else []),
         keras.callbacks.CSVLogger(out / HISTORY, append=state["epochs_done"] > 0),
         SaveProgress(out, state, recipe.epochs, None if args.max_minutes is None else 60 * args.max_minutes),
     ]
