@@ -159,7 +159,8 @@ def _show_image(name: str, source, analysis: PhotoAnalysis, records: list[dict],
         for i, face in enumerate(faces):
             with st.container(border=True):
                 crop, words = st.columns([1, 4], vertical_alignment="center")
-                crop.image(analysis.crops[i], width="stretch", clamp=True)
+                # A thumbnail: stretched, the 48 px crop filled a phone's width once the columns stacked
+                crop.image(analysis.crops[i], width=64, clamp=True)
                 words.markdown(face.heading(f"Face {i + 1}"))
                 st.plotly_chart(probability_bars(face.probs, "", height=170), key=f"{key}-chart-{i}",
                                 config={"displayModeBar": False})
