@@ -200,13 +200,18 @@ def main(argv=None) -> int:
         print(f"{size[0]}x{size[1]:<6} naive   {seconds:7.1f} s   {analyzed / seconds:6.1f} analyzed frames/s   "
               f"{args.video_seconds / seconds:5.2f}x real time (every frame, no annotated copy)")
 
-    keras_path = resolve_model_file(args.model).with_suffix(".keras")
+    # An ensemble ships no Keras file of its own: the prototype's network (fer_cnn) stands in for it then.
+    keras_path = next((path for path in (resolve_model_file(args.model).with_suffix(".keras"), FER_CNN / "model.keras")
+                       if path.is_file()), None)
+    if keras_path is None:
+        print("\n(naive baseline skipped: neither the model nor fer_cnn has a Keras file)")
+        return 0
     try:
         baseline = NaiveBaseline(keras_path)
     except ImportError:
         print("\n(naive baseline skipped: it needs TensorFlow, from requirements-dev.txt)")
         return 0
-    print("\nnaive baseline: Haar on the full frame + Keras model.predict per face")
+    print(f"\nnaive baseline: Haar on the full frame + Keras model.predict per face ({keras_path.parent.name})")
     for name, frame in test_frames.items():
         ms = timed(lambda: baseline.analyze(frame), max(20, args.runs // 10))
         print(row(f"baseline, {name}", ms))

@@ -1,4 +1,5 @@
 """The benchmark runs and prints every shipped model beside fer_cnn (figures, not targets: no timing asserts)."""
+import pytest
 from support import run_module
 
 from fer_core.models import shipped_model_names
@@ -29,3 +30,13 @@ def test_bench_breaks_a_live_frame_down_and_times_ours_beside_the_naive_pipeline
     searched = int(ours.rsplit("(", 1)[1].split()[0])
     assert 60 <= searched <= 90  # about 7 times a second (every 5th frame at 30 fps), flow between
     assert "x the naive pipeline's frame rate" in steps[16]
+
+
+@pytest.mark.slow
+def test_the_whole_bench_runs_to_its_naive_baseline_on_the_shipped_ensemble(yunet_model):
+    """The shipped Accurate is an ensemble with no Keras file: the naive baseline must still be timed."""
+    result = run_module("fer_core.bench", "--runs", "10", "--video-seconds", "2", "--yunet", str(yunet_model))
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "x real time" in result.stdout.split("video files")[1]
+    baseline = result.stdout.split("naive baseline: Haar on the full frame")[1]
+    assert "baseline, 1 face" in baseline and "engine is" in baseline and "x faster (p50)" in baseline
