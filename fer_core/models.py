@@ -11,6 +11,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from fer_core.labels import LABEL_SETS
+
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 TFLITE_FILE = "model.tflite"
 METRICS_FILE = "metrics.json"
@@ -116,16 +118,20 @@ class ModelMetrics:
         return (f"It agrees with the majority of ten people on {p['agreement']:.1%} of faces; one person alone "
                 f"agrees with that majority on {p['one_person_agreement']:.1%}.")
 
-    @property
-    def confusion_words(self) -> str:
-        """The confusion matrix in a sentence: its most common mix-up."""
-        cm = self.confusion_matrix
+    def confusion(self, against: str = "labels") -> dict | None:
+        """The confusion matrix against one of :data:`LABEL_SETS`: FER2013's labels, or the people's majority
+        (None where their votes were not there to measure it)."""
+        return self.confusion_matrix if against == "labels" else (self.people or {}).get("confusion_matrix")
+
+    def confusion_words(self, against: str = "labels") -> str:
+        """A confusion matrix in a sentence: its most common mix-up."""
+        cm = self.confusion(against)
         counts, classes = np.asarray(cm["counts"], float), cm["classes"]
         shares = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
         np.fill_diagonal(shares, 0)
         true, read = np.unravel_index(shares.argmax(), shares.shape)
-        return (f"Its most common mix-up: {shares[true, read]:.0%} of the faces labelled {classes[true]} are read "
-                f"as {classes[read]}.")
+        return (f"Its most common mix-up: {shares[true, read]:.0%} of the faces {LABEL_SETS[against]['faces']} "
+                f"{classes[true]} are read as {classes[read]}.")
 
     @property
     def per_class_words(self) -> str:

@@ -93,7 +93,17 @@ def test_dashboard(server, page):
     page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 4")
     page.get_by_text("Show shares instead of counts").click()
     page.get_by_text("Confusion matrix (PrivateTest)", exact=True).wait_for()
+    def axis_titles() -> list[str]:
+        return page.locator(".js-plotly-plot text.ytitle").evaluate_all("titles => titles.map(t => t.textContent)")
+
+    assert "FER2013's label" in axis_titles() and "the people's majority" not in axis_titles()
     shot(page, "dashboard")
+    page.get_by_text("the ten people's majority", exact=True).click()  # the same matrix against the people
+    page.get_by_text("Each row is the emotion most of the ten people chose").wait_for()
+    page.wait_for_function("(titles => titles.includes(\"the people's majority\") && !titles.includes(\"FER2013's label\"))"
+                           "([...document.querySelectorAll('.js-plotly-plot text.ytitle')].map(t => t.textContent))")
+    assert "faces most people call" in page.locator("[data-testid='stMain']").inner_text()
+    shot(page, "dashboard-people")
 
 
 def test_home(server, page):

@@ -94,6 +94,11 @@ def test_agreement_with_the_people_on_a_hand_made_set():
     assert report["not_sure_where_people_agree"] == 0.0  # face 0, the only one with 8 of 10, was read surely
     assert report["not_sure_where_people_split"] == 0.5  # faces 2 and 5 split (4 of 10 at most); only 5 unsure
     assert 0 < report["ece"] < 1
+    counts = np.array(report["confusion_matrix"]["counts"])  # rows the people's majority, columns the reading
+    expected = np.zeros((7, 7), int)
+    for crowd, read in (("neutral", "neutral"), ("angry", "sad"), ("neutral", "happy"), ("happy", "happy")):
+        expected[EMOTIONS.index(crowd), EMOTIONS.index(read)] += 1
+    np.testing.assert_array_equal(counts, expected)
 
 
 def test_the_threshold_follows_the_people_answering_most_faces_they_agree_on():

@@ -2,6 +2,7 @@
 import json
 
 import numpy as np
+import pytest
 
 from fer_core.models import MODELS_DIR, ModelMetrics, read_metrics, shipped_model_names
 
@@ -30,6 +31,11 @@ def test_the_dashboards_sentences_name_the_biggest_mix_up_and_the_hardest_emotio
     np.fill_diagonal(shares, 0)
     true, read = np.unravel_index(shares.argmax(), shares.shape)
     classes = m.confusion_matrix["classes"]
-    assert m.confusion_words == (f"Its most common mix-up: {shares[true, read]:.0%} of the faces labelled "
-                                 f"{classes[true]} are read as {classes[read]}.")
+    assert m.confusion_words() == (f"Its most common mix-up: {shares[true, read]:.0%} of the faces labelled "
+                                   f"{classes[true]} are read as {classes[read]}.")
     assert "of the happy faces" in m.per_class_words and "of the fear ones, the hardest" in m.per_class_words
+    people = np.asarray(m.confusion("people")["counts"])  # the same matrix against the ten people's majority
+    assert people.sum() == m.people["faces"] and people.trace() / people.sum() == pytest.approx(m.people["agreement"],
+                                                                                                abs=5e-5)
+    assert m.confusion_words("people").startswith("Its most common mix-up: ") and "faces most people call " in \
+        m.confusion_words("people")

@@ -99,15 +99,16 @@ def training_curves(history: pd.DataFrame, metric: str) -> go.Figure:
     return _layout(fig, metric.capitalize() + " per epoch")
 
 
-def confusion_heatmap(counts, classes, normalized: bool) -> go.Figure:
+def confusion_heatmap(counts, classes, normalized: bool, rows: str) -> go.Figure:
+    """``rows``: what the row axis is, e.g. "FER2013's label"."""
     counts = np.asarray(counts, float)
     values = counts / np.maximum(counts.sum(1, keepdims=True), 1) if normalized else counts
     text = [[f"{v:.0%}" if normalized else f"{int(v)}" for v in row] for row in values]
     fig = go.Figure(go.Heatmap(z=values, x=list(classes), y=list(classes), text=text, texttemplate="%{text}",
                                colorscale="Blues", showscale=False))
-    fig.update_xaxes(title="predicted")
-    fig.update_yaxes(title="true", autorange="reversed")
-    return _layout(fig, "Confusion matrix (PrivateTest)" + (", share of each true class" if normalized else ""),
+    fig.update_xaxes(title="the model's reading")
+    fig.update_yaxes(title=rows, autorange="reversed")
+    return _layout(fig, "Confusion matrix (PrivateTest)" + (", share of each row" if normalized else ""),
                    height=460)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from fer_core.labels import LABEL_SETS
 from fer_core.models import ModelArtifacts, ModelMetrics
 from fer_core.uncertainty import threshold_rule
 from ui.charts import (
@@ -77,11 +78,14 @@ def errors_by_class(artifacts: ModelArtifacts) -> None:
     m = artifacts.metrics
     matrix, classes = st.columns(2)
     with matrix:
+        sets = [name for name in LABEL_SETS if m.confusion(name)]
+        against = st.segmented_control("Against", sets, default=sets[0], format_func=lambda k: LABEL_SETS[k]["name"],
+                                       required=True) if len(sets) > 1 else sets[0]
         normalized = st.toggle("Show shares instead of counts", value=True)
-        cm = m.confusion_matrix
-        st.plotly_chart(confusion_heatmap(cm["counts"], cm["classes"], normalized))
-        st.caption("Each row is the emotion FER2013's label gives, each column what the model read; the diagonal "
-                   f"is where they agree. {m.confusion_words}")
+        cm, words = m.confusion(against), LABEL_SETS[against]
+        st.plotly_chart(confusion_heatmap(cm["counts"], cm["classes"], normalized, words["rows"]))
+        st.caption(f"Each row is {words['row']}, each column what the model read; the diagonal is where they "
+                   f"agree. {m.confusion_words(against)}")
     with classes:
         st.plotly_chart(per_class_metrics(m.per_class))
         st.caption("Recall: the share of an emotion's faces the model finds. Precision: the share of its readings "

@@ -60,7 +60,7 @@ Trained on `Training` (28,709), model selection on `PublicTest` (3,589), tested 
 {rows}
 
 {_calibration_section(m)}
-{_uncertainty_section(m.get('uncertainty'))}{_people_section(m.get('people'))}
+{_uncertainty_section(m.get('uncertainty'))}{_people_section(m)}
 {_runs_section(m.get('runs'))}
 Reproduce: `python -m fer_core.training.evaluate --data PATH/fer2013.npz --model models/{m['model']}`.
 
@@ -191,18 +191,20 @@ def _lead(m: dict) -> str:
             "(PrivateTest; the people are FER+'s ten annotators a face.)\n")
 
 
-def _people_section(p: dict | None) -> str:
+def _people_section(m: dict) -> str:
+    p = m.get("people")
     if not p:
         return ""
-    share = {k: "no face" if v is None else f"{v:.1%}" for k, v in p.items()
-             if k not in ("faces", "agreement_by_emotion")}
+    share = {k: "no face" if p[k] is None else f"{p[k]:.1%}" for k in (
+        "agreement", "agreement_on_neutral", "not_sure_where_people_agree", "not_sure_where_people_split")}
     ece = "n/a" if p["ece"] is None else f"{p['ece']:.3f}"
+    mix_up = f" {ModelMetrics.from_json(m).confusion_words('people')}" if p.get("confusion_matrix") else ""
     return f"""## Against the people (FER+'s ten votes per face)
 On the {p['faces']:,} PrivateTest faces whose most-voted emotion is one of ours, the model's top emotion is the
 people's on {share['agreement']}; on the {p['neutral_faces']:,} they call neutral, {share['agreement_on_neutral']}. It
 says "not sure" on {share['not_sure_where_people_agree']} of the faces where 8 or more of 10 agree, and on
 {share['not_sure_where_people_split']} of those where no emotion has half the votes. Calibration error against
-the people's majority: {ece}.
+the people's majority: {ece}.{mix_up}
 {_by_emotion(p.get('agreement_by_emotion'))}"""
 
 

@@ -92,7 +92,7 @@ def reliability_report(probs: np.ndarray, labels: np.ndarray) -> dict:
 
 def people_report(probs: np.ndarray, votes: np.ndarray, threshold: float) -> dict:
     """How the model's readings agree with FER+'s ten people per face: its top emotion against their majority
-    (over the faces whose majority is one of our seven), on the faces they call neutral, how often it says
+    (over the faces whose majority is one of our seven; also as a confusion matrix), on the faces they call neutral, how often it says
     "not sure" where they agree (8 or more of 10) and where they split (no emotion has half the votes), its
     calibration error against their majority, and, to set beside it, how often one person agrees with the
     other nine."""
@@ -109,7 +109,9 @@ def people_report(probs: np.ndarray, votes: np.ndarray, threshold: float) -> dic
             "not_sure_where_people_split": rate(unsure, valid & split),
             "ece": round(ece_of(reliability(probs[valid], crowd[valid])), 4) if valid.any() else None,
             "one_person_agreement": round(ferplus.one_person_agreement(votes), 4),
-            "agreement_by_emotion": {name: rate(top == crowd, crowd == i) for i, name in enumerate(EMOTIONS)}}
+            "agreement_by_emotion": {name: rate(top == crowd, crowd == i) for i, name in enumerate(EMOTIONS)},
+            "confusion_matrix": {"classes": list(EMOTIONS), "rows": "the people's majority", "columns": "predicted",
+                                 "counts": confusion_matrix(crowd[valid], top[valid]).tolist()}}
 
 
 def face_latency_ms(classifier: EmotionClassifier, face: np.ndarray, runs: int = 300) -> dict:
@@ -192,6 +194,9 @@ def main(argv=None) -> int:
         return 0 if stored.get("confusion_matrix") == metrics["confusion_matrix"] else 1
     write_artifacts(model_dir, data, metrics)
     print(json.dumps({k: metrics[k] for k in ("accuracy", "accuracy_tta", "macro_f1", "latency_ms_per_face")}))
+    if metrics["people"]:  # beside the original labels, the people's figures
+        print(json.dumps({k: metrics["people"][k] for k in ("agreement", "agreement_on_neutral", "ece",
+                                                            "one_person_agreement")}))
     return 0
 
 
