@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from fer_core.classifier import EmotionClassifier
-from fer_core.labels import EMOTIONS
+from fer_core.labels import EMOTIONS, LABEL_SETS
 from fer_core.models import TFLITE_FILE, read_metrics
 from fer_core.timing import timed
 from fer_core.training import ferplus
@@ -92,10 +92,10 @@ def reliability_report(probs: np.ndarray, labels: np.ndarray) -> dict:
 
 def people_report(probs: np.ndarray, votes: np.ndarray, threshold: float) -> dict:
     """How the model's readings agree with FER+'s ten people per face: its top emotion against their majority
-    (over the faces whose majority is one of our seven; also as a confusion matrix), on the faces they call neutral, how often it says
-    "not sure" where they agree (8 or more of 10) and where they split (no emotion has half the votes), its
-    calibration error against their majority, and, to set beside it, how often one person agrees with the
-    other nine."""
+    (over the faces whose majority is one of our seven; also as a confusion matrix), on the faces they call
+    neutral, how often it says "not sure" where they agree (8 or more of 10) and where they split (no emotion has
+    half the votes), its calibration error against their majority, and, to set beside it, how often one person
+    agrees with the other nine."""
     top, unsure = probs.argmax(1), probs.max(1) < threshold
     crowd = ferplus.majority(votes)
     valid, agreed, split = crowd >= 0, votes.max(1) >= 8, votes.max(1) < 5
@@ -110,7 +110,7 @@ def people_report(probs: np.ndarray, votes: np.ndarray, threshold: float) -> dic
             "ece": round(ece_of(reliability(probs[valid], crowd[valid])), 4) if valid.any() else None,
             "one_person_agreement": round(ferplus.one_person_agreement(votes), 4),
             "agreement_by_emotion": {name: rate(top == crowd, crowd == i) for i, name in enumerate(EMOTIONS)},
-            "confusion_matrix": {"classes": list(EMOTIONS), "rows": "the people's majority", "columns": "predicted",
+            "confusion_matrix": {"classes": list(EMOTIONS), "rows": LABEL_SETS["people"]["rows"], "columns": "predicted",
                                  "counts": confusion_matrix(crowd[valid], top[valid]).tolist()}}
 
 
