@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 from support import TIMEOUT_MS, shot
 
-from fer_core.models import shipped_model_names
+from fer_core.models import MODELS_DIR, read_metrics, shipped_model_names
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not {"accurate", "fast"} <= set(shipped_model_names()), reason="needs both models")]
@@ -17,9 +17,12 @@ def model_box(page):
 
 
 def shows(page, words: str):
-    """Waits until the sidebar's model box reads ``words``... (Accurate or Fast, its accuracy and time)."""
-    expect(model_box(page)).to_have_value(re.compile(rf"^{words} \(\d+% right, [\d.]+ ms\)$"),
-                       timeout=TIMEOUT_MS)
+    """Waits until the sidebar's model box reads ``words``... (Accurate or Fast, its agreement with the people from
+    its metrics.json, and its time)."""
+    name = {"Accurate": "accurate", "Fast": "fast"}[words]
+    agreement = read_metrics(MODELS_DIR / name).people["agreement"]
+    expect(model_box(page)).to_have_value(re.compile(rf"^{words} \(agrees {agreement:.0%}, [\d.]+ ms\)$"),
+                                          timeout=TIMEOUT_MS)
 
 
 def choose(page, words: str):

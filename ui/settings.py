@@ -47,8 +47,9 @@ def _model_choice(page: str) -> str | None:
     return st.selectbox("Emotion model", names, index=index, format_func=model_label, key=f"model@{page}",
                         on_change=_remember_model, args=(page,),
                         help="Accurate reads each face with several networks and is right more often; Fast uses one "
-                             "network and keeps live video smooth. “Right”: the share of FER2013's test faces "
-                             "it reads as people labelled them. “ms”: the time to read one face on the machine that "
+                             "network and keeps live video smooth. “Agrees”: how often its reading of one of "
+                             "FER2013's test faces is the emotion most of ten people chose for it (the Dashboard sets "
+                             "one person's beside it). “ms”: the time to read one face on the machine that "
                              "measured it. The Dashboard describes each model.")
 
 
