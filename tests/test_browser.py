@@ -93,6 +93,7 @@ def test_dashboard(server, page):
     page.wait_for_function("document.querySelectorAll('.js-plotly-plot').length >= 4")
     page.get_by_text("Show shares instead of counts").click()
     page.get_by_text("Confusion matrix (PrivateTest)", exact=True).wait_for()
+
     def axis_titles() -> list[str]:
         return page.locator(".js-plotly-plot text.ytitle").evaluate_all("titles => titles.map(t => t.textContent)")
 
