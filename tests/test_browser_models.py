@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 from support import TIMEOUT_MS, shot
 
 from fer_core.models import MODELS_DIR, read_metrics, shipped_model_names
+from ui.models import MODEL_WORDS
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not {"accurate", "fast"} <= set(shipped_model_names()), reason="needs both models")]
@@ -19,7 +20,7 @@ def model_box(page):
 def shows(page, words: str):
     """Waits until the sidebar's model box reads ``words``... (Accurate or Fast, its agreement with the people from
     its metrics.json, and its time)."""
-    name = {"Accurate": "accurate", "Fast": "fast"}[words]
+    name = next(name for name, shown in MODEL_WORDS.items() if shown == words)
     agreement = read_metrics(MODELS_DIR / name).people["agreement"]
     expect(model_box(page)).to_have_value(re.compile(rf"^{words} \(agrees {agreement:.0%}, [\d.]+ ms\)$"),
                                           timeout=TIMEOUT_MS)

@@ -147,11 +147,11 @@ def _show_image(name: str, source, analysis: PhotoAnalysis, records: list[dict],
     picture.image(annotated, width="stretch", output_format="JPEG", caption=describe(faces))
     buttons = picture.container(horizontal=True)  # side by side, wrapping on a phone
     buttons.download_button("Annotated image (PNG)", lambda: _full_size_png(source, faces),
-                         f"{safe_stem(name)}-annotated.png", "image/png", key=f"{key}-png", on_click="ignore")
+                            f"{safe_stem(name)}-annotated.png", "image/png", key=f"{key}-png", on_click="ignore")
     shown = png_bytes(annotated, "JPEG")  # what the card's click needs, kept small: sessions hold it until then
     buttons.download_button("Result card (PNG)", lambda: result_card(read_image(shown), faces, model_name(engine)),
-                         f"{safe_stem(name)}-card.png", "image/png", key=f"{key}-card", on_click="ignore",
-                         help="The image, each face's reading and the group's mood in one picture, for slides")
+                            f"{safe_stem(name)}-card.png", "image/png", key=f"{key}-card", on_click="ignore",
+                            help="The image, each face's reading and the group's mood in one picture, for slides")
     counts = mood_counts(faces)
     if len(counts) > 1:  # a chart says something only when the faces differ
         picture.plotly_chart(mood_bars(counts), key=f"{key}-mood", config={"displayModeBar": False})
