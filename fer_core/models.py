@@ -118,6 +118,17 @@ class ModelMetrics:
         return (f"It agrees with the majority of ten people on {p['agreement']:.1%} of faces; one person alone "
                 f"agrees with that majority on {p['one_person_agreement']:.1%}.")
 
+    @property
+    def clear_faces_words(self) -> str | None:
+        """How it reads the faces that leave no doubt, for the card and the Dashboard: "On the 1,524 clear faces,
+        where ... it is right on 95.1%." None where it was not measured."""
+        p = self.people or {}
+        if p.get("accuracy_on_clear_faces") is None:
+            return None
+        return (f"On the {p['clear_faces']:,} clear faces, where the original label and 8 or more of 10 people name "
+                f"the same emotion (FER2013's nearest thing to a posed face), it is right on "
+                f"{p['accuracy_on_clear_faces']:.1%}.")
+
     def confusion(self, against: str = "labels") -> dict | None:
         """The confusion matrix against one of :data:`LABEL_SETS`: FER2013's labels, or the people's majority
         (None where their votes were not there to measure it)."""

@@ -87,7 +87,8 @@ def test_agreement_with_the_people_on_a_hand_made_set():
     for face, (emotion, p) in enumerate([(6, 0.9), (4, 0.4), (3, 0.9), (0, 0.9), (0, 0.9), (3, 0.45)]):
         probs[face] = (1 - p) / 6
         probs[face, emotion] = p
-    report = people_report(probs, VOTES, threshold=0.5)
+    labels = np.array([EMOTIONS.index(e) for e in ("neutral", "sad", "sad", "happy", "fear", "happy")])
+    report = people_report(probs, VOTES, threshold=0.5, labels=labels)
     # Faces with a majority of ours: 0 (neutral, right), 1 (angry; read sad), 2 (neutral; read happy), 5 (happy).
     assert report["faces"] == 4 and report["agreement"] == 0.5
     assert report["neutral_faces"] == 2 and report["agreement_on_neutral"] == 0.5
@@ -99,6 +100,10 @@ def test_agreement_with_the_people_on_a_hand_made_set():
     for crowd, read in (("neutral", "neutral"), ("angry", "sad"), ("neutral", "happy"), ("happy", "happy")):
         expected[EMOTIONS.index(crowd), EMOTIONS.index(read)] += 1
     np.testing.assert_array_equal(counts, expected)
+    # Clear faces: the label and 8 or more of 10 people agree; only face 0, read right.
+    assert report["clear_faces"] == 1 and report["accuracy_on_clear_faces"] == 1.0
+    labels[0] = EMOTIONS.index("sad")  # the label no longer names what the people chose: no clear face
+    assert people_report(probs, VOTES, 0.5, labels)["accuracy_on_clear_faces"] is None
 
 
 def test_the_threshold_follows_the_people_answering_most_faces_they_agree_on():
@@ -187,8 +192,9 @@ def test_the_evaluator_chooses_the_threshold_by_the_people_and_scores_them_with_
     public = voted.split_votes("PublicTest")
     agreed = (ferplus.majority(public) >= 0) & (public.max(1) >= 8)
     assert (val.max(1)[agreed] < chosen["threshold"]).mean() <= 0.15
-    x_test, _ = voted.split("PrivateTest")
-    expected = people_report(predict_all(classifier, x_test), voted.split_votes("PrivateTest"), chosen["threshold"])
+    x_test, y_test = voted.split("PrivateTest")
+    expected = people_report(predict_all(classifier, x_test), voted.split_votes("PrivateTest"), chosen["threshold"],
+                             y_test)
     assert metrics["people"] == expected
 
 

@@ -275,7 +275,7 @@ def test_each_shipped_model_keeps_its_accuracy(name):
     accuracy = float((probs.argmax(1) == y).mean())
     assert abs(accuracy - stored["accuracy"]) <= 0.005, (accuracy, stored["accuracy"])
     if stored.get("people") and fer.votes is not None:  # and its agreement with the people, where it was measured
-        people = people_report(probs, fer.split_votes(TEST_SPLIT), stored["uncertainty"]["threshold"])
+        people = people_report(probs, fer.split_votes(TEST_SPLIT), stored["uncertainty"]["threshold"], y)
         assert abs(people["agreement"] - stored["people"]["agreement"]) <= 0.005, people
 
 

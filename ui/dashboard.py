@@ -36,7 +36,7 @@ def headline(m: ModelMetrics) -> None:
                    help=f"Median time to classify one face on {m.machine}; 95th percentile {m.latency_p95_ms:.2f} ms")
     if m.agreement_words:
         st.markdown(f"{m.agreement_words} FER2013's own labels are noisier: the ten people's majority agrees with "
-                    "them on only 65% of faces, so both figures are shown.")
+                    f"them on only 65% of faces, so both figures are shown. {m.clear_faces_words or ''}")
 
 
 def members_and_runs(m: ModelMetrics) -> None:

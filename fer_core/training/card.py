@@ -198,13 +198,15 @@ def _people_section(m: dict) -> str:
     share = {k: "no face" if p[k] is None else f"{p[k]:.1%}" for k in (
         "agreement", "agreement_on_neutral", "not_sure_where_people_agree", "not_sure_where_people_split")}
     ece = "n/a" if p["ece"] is None else f"{p['ece']:.3f}"
-    mix_up = f" {ModelMetrics.from_json(m).confusion_words('people')}" if p.get("confusion_matrix") else ""
+    typed = ModelMetrics.from_json(m)
+    mix_up = f" {typed.confusion_words('people')}" if p.get("confusion_matrix") else ""
+    clear = f" {typed.clear_faces_words}" if typed.clear_faces_words else ""
     return f"""## Against the people (FER+'s ten votes per face)
 On the {p['faces']:,} PrivateTest faces whose most-voted emotion is one of ours, the model's top emotion is the
 people's on {share['agreement']}; on the {p['neutral_faces']:,} they call neutral, {share['agreement_on_neutral']}. It
 says "not sure" on {share['not_sure_where_people_agree']} of the faces where 8 or more of 10 agree, and on
 {share['not_sure_where_people_split']} of those where no emotion has half the votes. Calibration error against
-the people's majority: {ece}.{mix_up}
+the people's majority: {ece}.{mix_up}{clear}
 {_by_emotion(p.get('agreement_by_emotion'))}"""
 
 
