@@ -231,3 +231,16 @@ def test_one_person_against_the_other_nine():
     contempt = np.array([[6, 0, 0, 0, 0, 0, 0, 4, 0, 0]], np.uint8)  # contempt never names our majority
     assert ferplus.one_person_agreement(contempt) == pytest.approx(0.6)
     assert ferplus.one_person_agreement(VOTES[[3, 4]]) == 0.0  # no face with a majority of ours: nothing to agree on
+
+
+def test_an_ensembles_card_words_each_members_share_of_the_votes_where_they_differ():
+    from fer_core.training.card import _labels_words
+
+    def ensemble(*weights):
+        return {"ensemble": {"member_metrics": [{"model": f"m{i}", "training": {"votes_weight": w}}
+                                                for i, w in enumerate(weights)]}}
+
+    assert _labels_words(ensemble(0.8, 0.5)).endswith("the votes weighing 0.8 for m0, 0.5 for m1")
+    assert _labels_words(ensemble(0.5, 0.5)).startswith("with targets of 0.5 x the original FER2013 label + 0.5 x")
+    assert _labels_words(ensemble(0.0, 0.0)) == "with the original FER2013 labels"
+    assert _labels_words(ensemble(0.0, 0.5)).endswith("weighing 0 for m0, 0.5 for m1")

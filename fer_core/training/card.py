@@ -176,10 +176,18 @@ def _runs_section(rows: list[dict] | None) -> str:
 
 
 def _labels_words(m: dict) -> str:
-    """What the model learned from: its own recipe's labels, or, for an ensemble, its first member's."""
-    members = (m.get("ensemble") or {}).get("member_metrics") or []
-    training = m.get("training") or next((k["training"] for k in members if k.get("training")), None) or {}
-    return Recipe.from_record(training).labels_words()
+    """What the model learned from: its own recipe's labels, or, for an ensemble, its members' (each named where
+    they differ)."""
+    members = [k for k in (m.get("ensemble") or {}).get("member_metrics") or [] if k.get("training")]
+    if m.get("training") or not members:
+        return Recipe.from_record(m.get("training") or {}).labels_words()
+    recipes = {k["model"]: Recipe.from_record(k["training"]) for k in members}
+    weights = {name: r.votes_weight for name, r in recipes.items()}
+    if len(set(weights.values())) == 1:
+        return next(iter(recipes.values())).labels_words()
+    shares = ", ".join(f"{w:.2g} for {name}" for name, w in weights.items())
+    return (f"with targets that blend the original FER2013 label and the share of FER+'s ten annotators who chose "
+            f"each emotion (faces without such votes: the label), the votes weighing {shares}")
 
 
 def _lead(m: dict) -> str:
