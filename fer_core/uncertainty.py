@@ -55,6 +55,15 @@ def threshold_rule(report: dict) -> str:
     return f"the lowest that keeps the answers it is sure of right {report['target_accuracy']:.0%} of the time"
 
 
+def when_sure_words(split: dict, places: int = 0) -> str:
+    """How right its sure readings are, from one split of a metrics.json ``uncertainty`` report: "right about 80%
+    of those by FER2013's labels, and the ten people's majority chose the same on 84%"."""
+    words = f"right about {split['accuracy_when_sure']:.{places}%} of those by FER2013's labels"
+    if "agreement_when_sure" in split:
+        words += f", and the ten people's majority chose the same on {split['agreement_when_sure']:.{places}%}"
+    return words
+
+
 def curve(confidence: np.ndarray, correct: np.ndarray) -> list[dict]:
     """The accuracy-coverage curve at CURVE_THRESHOLDS, for the model card and the dashboard."""
     points = []

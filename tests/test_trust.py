@@ -57,7 +57,10 @@ def test_the_shipped_model_carries_its_threshold():
     if folder is None:
         pytest.skip("no shipped model")
     stored = json.loads((folder / "metrics.json").read_text())["uncertainty"]
-    assert 0.3 < stored["threshold"] < 0.95 and stored["private_test"]["accuracy_when_sure"] >= 0.8
+    # Its sure readings are right 80% of the time by the label set the threshold follows: the people's majority
+    # where their votes were there, else FER2013's labels.
+    private = stored["private_test"]
+    assert 0.3 < stored["threshold"] < 0.95 and private.get("agreement_when_sure", private["accuracy_when_sure"]) >= 0.8
     assert Engine.load(folder, "haar").classifier.threshold == stored["threshold"]
 
 

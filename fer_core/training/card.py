@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fer_core.models import ModelMetrics
 from fer_core.training.recipe import Recipe, run_name
-from fer_core.uncertainty import threshold_rule
+from fer_core.uncertainty import threshold_rule, when_sure_words
 
 
 def runs(m: dict) -> list[dict]:
@@ -235,8 +235,7 @@ def _uncertainty_section(u: dict | None) -> str:
     return f"""## "Not sure"
 A face whose top probability is below **{u['threshold']:.2f}** reads "not sure: A or B?" instead of a label. The
 threshold was chosen on {u['chosen_on']}, as {threshold_rule(u)}.
-On PrivateTest the model is sure of {u['private_test']['coverage']:.1%} of faces, and right about
-{u['private_test']['accuracy_when_sure']:.1%} of those.
+On PrivateTest the model is sure of {u['private_test']['coverage']:.1%} of faces, {when_sure_words(u['private_test'], 1)}.
 
 """
 

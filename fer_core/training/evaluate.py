@@ -64,9 +64,10 @@ def predict_with_tta(classifier: EmotionClassifier, x: np.ndarray) -> tuple[np.n
 
 
 def uncertainty_report(val: np.ndarray, y_val: np.ndarray, test: np.ndarray, y_test: np.ndarray,
-                       val_votes: np.ndarray | None = None) -> dict:
+                       val_votes: np.ndarray | None = None, test_votes: np.ndarray | None = None) -> dict:
     """The "not sure" threshold chosen on PublicTest (following the people where their votes are known, see
-    fer_core.uncertainty), and how it does on PrivateTest."""
+    fer_core.uncertainty), and how it does there and on PrivateTest: how often a sure reading is the original
+    label, and, with votes, the people's majority (the label set the threshold follows)."""
     if val_votes is not None:
         agreed = (ferplus.majority(val_votes) >= 0) & (val_votes.max(1) >= 8)
         threshold = math.floor(threshold_for_agreed_faces(val.max(1)[agreed]) * 1e4) / 1e4  # stored: 4 places, down
@@ -75,9 +76,14 @@ def uncertainty_report(val: np.ndarray, y_val: np.ndarray, test: np.ndarray, y_t
     else:
         threshold = choose_threshold(val.max(1), val.argmax(1) == y_val)
         report = {"threshold": round(threshold, 4), "target_accuracy": TARGET_ACCURACY, "chosen_on": "PublicTest"}
-    for split, probs, y in (("public_test", val, y_val), ("private_test", test, y_test)):
+    for split, probs, y, votes in (("public_test", val, y_val, val_votes), ("private_test", test, y_test, test_votes)):
         accuracy, coverage = accuracy_coverage(probs.max(1), probs.argmax(1) == y, threshold)
         report[split] = {"accuracy_when_sure": round(accuracy, 4), "coverage": round(coverage, 4)}
+        if votes is not None:
+            crowd = ferplus.majority(votes)
+            valid = crowd >= 0
+            agreement, _ = accuracy_coverage(probs.max(1)[valid], probs.argmax(1)[valid] == crowd[valid], threshold)
+            report[split]["agreement_when_sure"] = round(agreement, 4)
     report["curve"] = curve(test.max(1), test.argmax(1) == y_test)
     return report
 
@@ -134,7 +140,8 @@ def evaluate(model_dir: Path, data: Fer2013, training: dict | None = None, ensem
     plain, tta = predict_with_tta(classifier, x_test)
     val = predict_all(classifier, x_val) if len(y_val) else None
     votes = data.split_votes("PublicTest") if data.votes is not None else None
-    uncertainty = uncertainty_report(val, y_val, plain, y_test, votes) if val is not None else None
+    test_votes = data.split_votes(TEST_SPLIT) if data.votes is not None else None
+    uncertainty = uncertainty_report(val, y_val, plain, y_test, votes, test_votes) if val is not None else None
     cm = confusion_matrix(y_test, plain.argmax(1))
     report = classification_report(cm)
     metrics = {
@@ -151,8 +158,8 @@ def evaluate(model_dir: Path, data: Fer2013, training: dict | None = None, ensem
                              "counts": cm.tolist()},
         "val_accuracy": float((val.argmax(1) == y_val).mean()) if val is not None else None,
         "uncertainty": uncertainty, "reliability": reliability_report(plain, y_test),
-        "people": (people_report(plain, data.split_votes(TEST_SPLIT), uncertainty["threshold"] if uncertainty else 0.0,
-                                 y_test) if data.votes is not None else None),
+        "people": (people_report(plain, test_votes, uncertainty["threshold"] if uncertainty else 0.0, y_test)
+                   if test_votes is not None else None),
         "file_bytes": {f.name: f.stat().st_size for f in sorted(model_dir.glob("model.*"))},
         "latency_ms_per_face": face_latency_ms(classifier, x_test[0]),
         "machine": f"{platform.machine()}, {os.cpu_count()} CPU cores",
