@@ -235,7 +235,8 @@ def _uncertainty_section(u: dict | None) -> str:
     return f"""## "Not sure"
 A face whose top probability is below **{u['threshold']:.2f}** reads "not sure: A or B?" instead of a label. The
 threshold was chosen on {u['chosen_on']}, as {threshold_rule(u)}.
-On PrivateTest the model is sure of {u['private_test']['coverage']:.1%} of faces, {when_sure_words(u['private_test'], 1)}.
+On PrivateTest the model is sure of {u['private_test']['coverage']:.1%} of faces,
+{when_sure_words(u['private_test'], 1)}.
 
 """
 
