@@ -39,3 +39,11 @@ def test_the_dashboards_sentences_name_the_biggest_mix_up_and_the_hardest_emotio
                                                                                                 abs=5e-5)
     assert m.confusion_words("people").startswith("Its most common mix-up: ") and "faces most people call " in \
         m.confusion_words("people")
+
+
+def test_each_shipped_card_states_its_accuracy_on_the_clear_faces():
+    # The clear faces (label and 8 or more of 10 people agree) guard the posed faces a demo sees.
+    for name in shipped_model_names():
+        people = read_metrics(MODELS_DIR / name).people
+        assert 0 < people["clear_faces"] < people["faces"] and people["accuracy_on_clear_faces"] > 0.8, name
+        assert f"it is right on {people['accuracy_on_clear_faces']:.1%}" in (MODELS_DIR / name / "model.md").read_text()
