@@ -3,7 +3,7 @@ it; a run's recipe is worded by fer_core.training.recipe."""
 from __future__ import annotations
 
 from fer_core.models import ModelMetrics
-from fer_core.training.recipe import Recipe, run_name
+from fer_core.training.recipe import VOTES_WORDS, Recipe, run_name
 from fer_core.uncertainty import threshold_rule, when_sure_words
 
 
@@ -186,8 +186,7 @@ def _labels_words(m: dict) -> str:
     if len(set(weights.values())) == 1:
         return next(iter(recipes.values())).labels_words()
     shares = ", ".join(f"{w:.2g} for {name}" for name, w in weights.items())
-    return (f"with targets that blend the original FER2013 label and the share of FER+'s ten annotators who chose "
-            f"each emotion (faces without such votes: the label), the votes weighing {shares}")
+    return f"with targets that blend the original FER2013 label and {VOTES_WORDS}, the votes weighing {shares}"
 
 
 def _lead(m: dict) -> str:

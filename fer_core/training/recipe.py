@@ -24,6 +24,9 @@ def option(default, help: str, **argparse_options):
     return field(default=default, metadata={"help": help, **argparse_options})
 
 
+VOTES_WORDS = "the share of FER+'s ten annotators who chose each emotion (faces without such votes: the label)"
+
+
 @dataclass
 class Recipe:
     epochs: int = option(60, "epochs of the learning-rate schedule")
@@ -138,8 +141,8 @@ class Recipe:
     def labels_words(self) -> str:
         if not self.votes_weight:
             return "with the original FER2013 labels"
-        return (f"with targets of {1 - self.votes_weight:.2g} x the original FER2013 label + {self.votes_weight:.2g} x "
-                "the share of FER+'s ten annotators who chose each emotion (faces without such votes: the label)")
+        return (f"with targets of {1 - self.votes_weight:.2g} x the original FER2013 label + "
+                f"{self.votes_weight:.2g} x {VOTES_WORDS}")
 
     def augmentation_words(self) -> str:
         changes = CHANGES + (", random erasing" if self.erasing else "")
