@@ -19,6 +19,8 @@ from support import (
     upload_photo,
 )
 
+from fer_core.models import load_artifacts
+
 pytestmark = pytest.mark.browser
 
 
@@ -98,6 +100,14 @@ def test_dashboard(server, page):
         return page.locator(".js-plotly-plot text.ytitle").evaluate_all("titles => titles.map(t => t.textContent)")
 
     assert "FER2013's label" in axis_titles() and "the people's majority" not in axis_titles()
+    # The training curves of the member shown first: a run taught by the votes also draws its agreement.
+    artifacts = load_artifacts()
+    member = artifacts.metrics.ensemble["members"][0] if artifacts.metrics.ensemble else None
+    history = load_artifacts(member).history if member else artifacts.history
+    page.wait_for_function("[...document.querySelectorAll('.js-plotly-plot text.legendtext')]"
+                           ".some(t => t.textContent === \"PublicTest, FER2013's labels\")")
+    legends = page.locator(".js-plotly-plot text.legendtext").evaluate_all("items => items.map(t => t.textContent)")
+    assert ("PublicTest, the ten people's majority" in legends) == ("val_agreement" in history)
     shot(page, "dashboard")
     page.get_by_text("the ten people's majority", exact=True).click()  # the same matrix against the people
     page.get_by_text("Each row is the emotion most of the ten people chose").wait_for()

@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from fer_core.annotate import EMOTION_COLORS, NOT_SURE_COLOR
-from fer_core.labels import EMOTIONS, SPLITS
+from fer_core.labels import EMOTIONS, LABEL_SETS, SPLITS
 
 COLORS = [f"rgb{EMOTION_COLORS[name]}" for name in EMOTIONS]
 # Lines and areas on a white page: the boxes' pale yellow would vanish there, so happy darkens to gold.
@@ -92,11 +92,21 @@ def room_timeline(counts: list[dict], readings: list[str], duration: float | Non
 
 
 def training_curves(history: pd.DataFrame, metric: str) -> go.Figure:
-    fig = go.Figure([go.Scatter(x=history["epoch"] + 1, y=history[metric], name="training", mode="lines"),
-                     go.Scatter(x=history["epoch"] + 1, y=history[f"val_{metric}"], name="validation (PublicTest)",
-                                mode="lines")])
+    """``metric``: loss or accuracy; with accuracy, a run that logged PublicTest's agreement with the people
+    (``val_agreement``) draws it too: a run taught by the votes shows its progress there, not in the labels."""
+    epochs = history["epoch"] + 1
+    validation = "PublicTest, " + LABEL_SETS["labels"]["name"] if metric == "accuracy" else "validation (PublicTest)"
+    traces = [go.Scatter(x=epochs, y=history[metric], name="training", mode="lines"),
+              go.Scatter(x=epochs, y=history[f"val_{metric}"], name=validation, mode="lines")]
+    if metric == "accuracy" and "val_agreement" in history:
+        traces.append(go.Scatter(x=epochs, y=history["val_agreement"], name="PublicTest, " + LABEL_SETS["people"]["name"],
+                                 mode="lines", line=dict(dash="dash")))
+    fig = go.Figure(traces)
     fig.update_xaxes(title="epoch")
-    return _layout(fig, metric.capitalize() + " per epoch")
+    # The legend under the plot (beside it, its long names would squeeze a half-width chart), in a margin of one
+    # size, so that the loss and accuracy charts side by side keep plots of one height whatever their legends.
+    return _layout(fig, metric.capitalize() + " per epoch", height=380, margin=dict(l=50, r=10, t=40, b=130),
+                   margin_autoexpand=False, legend=dict(orientation="h", yanchor="top", y=-0.28, x=0))
 
 
 def confusion_heatmap(counts, classes, normalized: bool, rows: str) -> go.Figure:

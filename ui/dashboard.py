@@ -70,8 +70,12 @@ def curves(artifacts: ModelArtifacts) -> None:
         loss, acc = st.columns(2)
         loss.plotly_chart(training_curves(history, "loss"))
         acc.plotly_chart(training_curves(history, "accuracy"))
+        taught_by_people = ("" if "val_agreement" not in history else
+                            " The dashed line is how often it agreed with the ten people's majority: where a run "
+                            "learns from their votes, it rises while the accuracy on FER2013's labels may not.")
         st.caption("How it learned, pass by pass over the training faces: the error falls and the accuracy rises. "
-                   "Where the validation line stops following the training one, more passes would only memorize.")
+                   "Where the validation line stops following the training one, more passes would only memorize."
+                   + taught_by_people)
 
 
 def errors_by_class(artifacts: ModelArtifacts) -> None:
