@@ -129,6 +129,20 @@ class ModelMetrics:
                 f"the same emotion (FER2013's nearest thing to a posed face), it is right on "
                 f"{p['accuracy_on_clear_faces']:.1%}.")
 
+    @property
+    def agreement_by_emotion_words(self) -> str | None:
+        """Per emotion, against the people, in a sentence for the Dashboard: the emotion it agrees on most and
+        least often, with how few faces the rarest stands on. None where it was not measured."""
+        rates = {k: v for k, v in ((self.people or {}).get("agreement_by_emotion") or {}).items() if v is not None}
+        if not rates:
+            return None
+        best, worst = max(rates, key=rates.get), min(rates, key=rates.get)
+        cm = self.confusion("people")
+        faces = dict(zip(cm["classes"], np.asarray(cm["counts"]).sum(axis=1))) if cm else {}
+        few = f" (only {faces[worst]:,} faces)" if faces.get(worst, 100) < 100 else ""
+        return (f"On the faces most of the ten people call {best}, it agrees with them {rates[best]:.0%} of the time; "
+                f"on those they call {worst}{few}, the hardest for it, {rates[worst]:.0%}.")
+
     def confusion(self, against: str = "labels") -> dict | None:
         """The confusion matrix against one of :data:`LABEL_SETS`: FER2013's labels, or the people's majority
         (None where their votes were not there to measure it)."""

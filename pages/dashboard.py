@@ -16,6 +16,7 @@ st.caption("Choose the model in the sidebar. Every figure is measured on FER2013
            "which no training or model choice ever saw.")
 
 dashboard.headline(artifacts.metrics)
+dashboard.by_emotion(artifacts.metrics)
 dashboard.members_and_runs(artifacts.metrics)
 dashboard.curves(artifacts)
 dashboard.errors_by_class(artifacts)

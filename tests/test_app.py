@@ -1,6 +1,6 @@
 """Each page's wiring through Streamlit's AppTest, in this process, with real photos."""
 import pytest
-from support import app_page, astronaut, encode, group_photo
+from support import REPO, app_page, astronaut, encode, group_photo
 
 from fer_core.labels import EMOTIONS
 from fer_core.models import MODELS_DIR, default_model_dir, read_metrics, shipped_model_names
@@ -104,7 +104,17 @@ def test_dashboard_shows_the_card_of_the_chosen_model(model):
     assert app.metric[0].value == first
     if metrics.agreement_words:
         assert any(m.value.startswith(metrics.agreement_words) for m in app.markdown)
-    assert ("Members" in [h.value for h in app.subheader]) == (len((metrics.ensemble or {}).get("members", [])) > 1)
+        by_emotion = next(m.value for m in app.markdown if "Which emotions it reads as people do" in m.value)
+        rates = metrics.people["agreement_by_emotion"]
+        hardest = min((k for k in rates if rates[k] is not None), key=rates.get)
+        assert f"call {hardest}" in by_emotion and f"{rates[hardest]:.0%}." in by_emotion
+    members = (metrics.ensemble or {}).get("members", [])
+    assert ("Members" in [h.value for h in app.subheader]) == (len(members) > 1)
+    if len(members) > 1:  # each member's own agreement with the people, from its folder
+        table = app.dataframe[0].value
+        own = [(read_metrics(REPO / member).people or {}).get("agreement") for member in members]
+        assert table["agrees with people (PrivateTest)"].tolist() == own if any(own) else \
+            "agrees with people (PrivateTest)" not in table
     assert "Training runs" in [e.label for e in app.expander]
     honesty = next(m.value for m in app.markdown if "Are its probabilities honest?" in m.value)
     assert f"{metrics.reliability['ece']:.3f}" in honesty and "by chance alone" in honesty

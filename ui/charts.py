@@ -129,6 +129,21 @@ def per_class_metrics(per_class: dict) -> go.Figure:
     return _layout(fig, "Precision, recall and F1 per class (PrivateTest)", barmode="group")
 
 
+def agreement_by_emotion(agreement: dict, per_class: dict) -> go.Figure:
+    """Per emotion: how often the model agrees with the people's majority on the faces they give that emotion,
+    beside its recall of FER2013's labels (the papers' figure). ``agreement``: emotion to share, None where no
+    face has that majority."""
+    fig = go.Figure([go.Bar(name=LABEL_SETS["people"]["name"], x=list(agreement),
+                            y=[agreement[name] for name in agreement], marker_color="rgb(0, 104, 201)",
+                            text=[None if v is None else f"{v:.0%}" for v in agreement.values()], textangle=0,
+                            textposition="inside", insidetextanchor="end"),
+                     go.Bar(name=LABEL_SETS["labels"]["name"], x=list(agreement),
+                            y=[per_class[name]["recall"] for name in agreement], marker_color="rgb(131, 201, 255)")])
+    fig.update_yaxes(range=[0, 1], tickformat=".0%")
+    return _layout(fig, "How often it agrees, by emotion (PrivateTest)", barmode="group",
+                   margin=dict(l=10, r=10, t=70, b=10), legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
+
+
 def class_counts(counts: dict) -> go.Figure:
     fig = go.Figure([go.Bar(name=split, x=list(EMOTIONS), y=[counts[split][name] for name in EMOTIONS])
                      for split in SPLITS if split in counts])

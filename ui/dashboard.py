@@ -9,6 +9,7 @@ from fer_core.models import ModelArtifacts, ModelMetrics
 from fer_core.uncertainty import threshold_rule, when_sure_words
 from ui.charts import (
     accuracy_coverage,
+    agreement_by_emotion,
     class_counts,
     confusion_heatmap,
     per_class_metrics,
@@ -39,6 +40,22 @@ def headline(m: ModelMetrics) -> None:
                     f"them on only 65% of faces, so both figures are shown. {m.clear_faces_words or ''}")
 
 
+def by_emotion(m: ModelMetrics) -> None:
+    """Agreement with the people per emotion, beside recall of the original labels."""
+    if m.agreement_by_emotion_words:
+        chart, words = st.columns([3, 2])
+        chart.plotly_chart(agreement_by_emotion(m.people["agreement_by_emotion"], m.per_class))
+        words.markdown(f"#### Which emotions it reads as people do\n{m.agreement_by_emotion_words} The pale "
+                       "bars are the share of each emotion's faces by FER2013's labels that it finds, as papers "
+                       "report it.")
+
+
+def _agreement(member: str) -> float | None:
+    """A member's own agreement with the people, from its folder's metrics.json (None where not measured)."""
+    metrics = shipped_artifacts(member).metrics
+    return (metrics.people or {}).get("agreement") if metrics else None
+
+
 def members_and_runs(m: ModelMetrics) -> None:
     if m.ensemble and len(m.ensemble["members"]) > 1:  # one network's card needs no members table
         st.subheader("Members")
@@ -46,11 +63,16 @@ def members_and_runs(m: ModelMetrics) -> None:
                     f"{' and its mirror image' if m.ensemble['mirror'] else ''}; the app averages them, which is "
                     "more accurate than any one of them alone.")
         percent = st.column_config.NumberColumn(format="percent")
-        st.dataframe(pd.DataFrame([{"member": k["model"], "parameters": k.get("parameters"),
-                                    "PublicTest accuracy": k.get("val_accuracy"),
-                                    "PrivateTest accuracy": k.get("accuracy")} for k in m.ensemble["member_metrics"]]),
-                     hide_index=True, column_config={"parameters": st.column_config.NumberColumn(format="localized"),
-                                                     "PublicTest accuracy": percent, "PrivateTest accuracy": percent})
+        rows = [{"member": k["model"], "parameters": k.get("parameters"),
+                 "agrees with people (PrivateTest)": _agreement(path), "PublicTest accuracy": k.get("val_accuracy"),
+                 "PrivateTest accuracy": k.get("accuracy")}
+                for k, path in zip(m.ensemble["member_metrics"], m.ensemble["members"])]
+        if all(row["agrees with people (PrivateTest)"] is None for row in rows):
+            rows = [{k: v for k, v in row.items() if k != "agrees with people (PrivateTest)"} for row in rows]
+        st.dataframe(pd.DataFrame(rows), hide_index=True,
+                     column_config={"parameters": st.column_config.NumberColumn(format="localized"),
+                                    "PublicTest accuracy": percent, "PrivateTest accuracy": percent,
+                                    "agrees with people (PrivateTest)": percent})
     if m.runs:
         with st.expander("Training runs"):
             best = st.column_config.NumberColumn("best PublicTest", format="percent")
