@@ -4,7 +4,7 @@ import json
 
 import numpy as np
 import pytest
-from support import lfw_faces, run_module
+from support import lfw_faces, run_module, tiny_fer2013
 
 from fer_core.classifier import EmotionClassifier
 from fer_core.training.calibrate import chance_ece, ece, fit_temperature, nll, soften
@@ -101,3 +101,40 @@ def test_ensemble_chosen_on_public_test_within_a_budget_of_passes(tiny_model, se
         (name, name in chosen) for name in ("tiny", "second")]
     public_faces = int(np.load(tiny_npz)["usage"].tolist().count("PublicTest"))
     assert abs(metrics["val_accuracy"] - float(best[3].rstrip("%")) / 100) <= 2 / public_faces
+
+
+def test_compare_scores_each_subset_against_the_people_and_ranks_by_select_by(tiny_model, second, tmp_path):
+    """Where the data has FER+'s votes, each subset is scored against both label sets; --select-by people ranks
+    by the agreement, which is the share of faces whose reading is the people's majority."""
+    import keras
+
+    from fer_core.labels import EMOTIONS
+    from fer_core.training import ferplus
+    from fer_core.training.data import load_fer2013
+
+    data = tiny_fer2013()
+    votes = np.zeros((len(data["y"]), 10), np.uint8)
+    for face, label in enumerate(data["y"]):  # the people side with the label on every other face, else neutral
+        people = EMOTIONS[label] if face % 2 else "neutral"
+        votes[face, ferplus.COLUMNS.index(ferplus.OURS[people])] = 8
+        votes[face, ferplus.COLUMNS.index("unknown")] = 2
+    np.savez(tmp_path / "voted.npz", **data, ferplus_votes=votes, has_ferplus=np.ones(len(votes), bool))
+    result = run_module("fer_core.training.ensemble", "--data", tmp_path / "voted.npz", "--members", tiny_model,
+                        second, "--compare", "--select-by", "people")
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = table_rows(result.stdout)
+    agreement = [float(r[4].rstrip("%")) for r in rows]
+    assert len(rows) == 6 and agreement == sorted(agreement, reverse=True)
+
+    voted = load_fer2013(tmp_path / "voted.npz")
+    x, _ = voted.split("PublicTest")
+    read = keras.models.load_model(tiny_model / "model.keras", compile=False).predict(
+        x[..., None].astype(np.float32), verbose=0).argmax(1)
+    alone = next(r for r in rows if r[:2] == [tiny_model.name, "no"])
+    assert float(alone[4].rstrip("%")) == pytest.approx(100 * (read == ferplus.majority(
+        voted.split_votes("PublicTest"))).mean(), abs=0.01)
+
+    np.savez(tmp_path / "plain.npz", **data)
+    without = run_module("fer_core.training.ensemble", "--data", tmp_path / "plain.npz", "--members", tiny_model,
+                         "--compare", "--select-by", "people")
+    assert without.returncode != 0 and "--select-by people needs FER+'s votes" in without.stderr

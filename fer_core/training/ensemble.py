@@ -30,13 +30,20 @@ def build_ensemble(members: list[keras.Model], mirror: bool = True, name: str = 
     return keras.Model(pixels, mean, name=name)
 
 
-def public_test_table(members: list[keras.Model], names: list[str], data, max_size: int | None = None) -> list[dict]:
+def public_test_table(members: list[keras.Model], names: list[str], data, max_size: int | None = None,
+                      recall_floors: dict[str, float] | None = None, select_by: str = "labels") -> list[dict]:
     """Every subset of ``members`` (of at most ``max_size``), with and without the mirror image, scored on
-    PublicTest: how many network passes a face costs, the accuracy, and the NLL after its own temperature.
-    Best accuracy first."""
-    from fer_core.training.calibrate import fit_temperature, nll, soften
+    PublicTest as it would be built: with the class offsets ``recall_floors`` asks for, how many network passes a
+    face costs, the accuracy on the labels, the agreement with the people's majority (where the data has their
+    votes) and the NLL after its own temperature. Best by ``select_by`` first (see recipe.selection_score)."""
+    from fer_core.training import ferplus
+    from fer_core.training.calibrate import fit_class_bias, fit_temperature, nll, soften
+    from fer_core.training.recipe import selection_score
 
     x, y = data.split("PublicTest")
+    votes = data.split_votes("PublicTest")
+    majority = ferplus.majority(votes) if votes is not None else None
+    floors = {EMOTIONS.index(name): floor for name, floor in (recall_floors or {}).items()}
     x = x[..., None].astype("float32")
     plain = [m.predict(x, batch_size=256, verbose=0) for m in members]
     mirrored = [m.predict(x[:, :, ::-1], batch_size=256, verbose=0) for m in members]
@@ -46,14 +53,18 @@ def public_test_table(members: list[keras.Model], names: list[str], data, max_si
             for mirror in (False, True):
                 views = [plain[i] for i in subset] + ([mirrored[i] for i in subset] if mirror else [])
                 probs = np.mean(views, axis=0)
+                read = soften(probs, 1.0, fit_class_bias(probs, y, floors) if floors else None).argmax(1)
+                labels = float((read == y).mean())
+                agreement = float((read == majority)[majority >= 0].mean()) if majority is not None else None
                 rows.append({"members": [names[i] for i in subset], "mirror": mirror, "passes": len(views),
-                             "public_test": float((probs.argmax(1) == y).mean()),
+                             "public_test": labels, "agreement": agreement,
+                             "selection": selection_score(select_by, labels, agreement),
                              "nll": nll(soften(probs, fit_temperature(probs, y)), y)})
-    return sorted(rows, key=lambda r: (-r["public_test"], r["passes"]))
+    return sorted(rows, key=lambda r: (-r["selection"], r["passes"]))
 
 
 def best_within(rows: list[dict], max_passes: int) -> dict:
-    """The most accurate row of :func:`public_test_table` that costs at most ``max_passes`` network passes."""
+    """The best row of :func:`public_test_table` that costs at most ``max_passes`` network passes."""
     affordable = [r for r in rows if r["passes"] <= max_passes]
     if not affordable:
         raise ValueError(f"no ensemble costs {max_passes} network passes or fewer")
@@ -77,6 +88,7 @@ def main(argv=None) -> int:
     import argparse
     import sys
 
+    from fer_core.training import ferplus
     from fer_core.training.data import load_fer2013
     from fer_core.training.export import as_float32, export_and_evaluate
     from fer_core.training.recipe import Recipe
@@ -88,7 +100,7 @@ def main(argv=None) -> int:
     p.add_argument("--out", help="the ensemble's model folder (needed unless --compare)")
     p.add_argument("--no-mirror", action="store_true", help="members read only the face, not its mirror image")
     p.add_argument("--max-passes", type=int, default=None,
-                   help="choose on PublicTest: the most accurate subset of --members, with or without the mirror "
+                   help="choose on PublicTest: the best subset of --members by --select-by, with or without the mirror "
                         "image, costing at most this many network passes per face")
     p.add_argument("--max-members", type=int, default=None,
                    help="at most this many members: each adds its weights to the file (Accurate and Fast share "
@@ -96,7 +108,7 @@ def main(argv=None) -> int:
     p.add_argument("--recall-floor", action="append", default=[], metavar="EMOTION=RECALL",
                    help="keep this emotion's PublicTest recall of the original labels at least this high, by a "
                         "class offset fitted with the temperature (e.g. fear=0.45); repeatable")
-    Recipe.add_arguments(p, only=("calibrate_to",))
+    Recipe.add_arguments(p, only=("calibrate_to", "select_by"))
     p.add_argument("--compare", action="store_true", help="print the best subsets' PublicTest figures and stop")
     p.add_argument("--rows", type=int, default=25, help="how many of the best subsets to print")
     args = p.parse_args(argv)
@@ -109,20 +121,26 @@ def main(argv=None) -> int:
     if unknown := set(recall_floors) - set(EMOTIONS):
         p.error(f"--recall-floor: no emotion named {', '.join(sorted(unknown))}; the emotions: {', '.join(EMOTIONS)}")
 
+    recipe = Recipe.from_args(args)
     names = [str(m) for m in args.members]
     members = [as_float32(keras.models.load_model(Path(m) / "model.keras", compile=False)) for m in names]
     data = load_fer2013(args.data)
+    if recipe.select_by != "labels" and data.votes is None:
+        p.error(f"--select-by {recipe.select_by} needs FER+'s votes: {ferplus.WHERE_VOTES_COME_FROM}")
     mirror = not args.no_mirror
     candidates = _member_metrics(names)
     picked = list(range(len(names)))
     if args.compare or args.max_passes or args.max_members:
         largest = min(n for n in (args.max_members, args.max_passes, len(members)) if n)
         passes = args.max_passes or 2 * largest  # with no pass budget, any mirroring of the largest subset
-        rows = public_test_table(members, names, data, max_size=largest)
-        print("| members | mirror | passes | PublicTest | NLL |\n|---|---|---|---|---|")
+        rows = public_test_table(members, names, data, max_size=largest, recall_floors=recall_floors,
+                                 select_by=recipe.select_by)
+        print("| members | mirror | passes | PublicTest labels | agreement with the people | NLL |\n"
+              "|---|---|---|---|---|---|")
         for r in rows[:args.rows]:
+            agreement = "" if r["agreement"] is None else f"{r['agreement']:.2%}"
             print(f"| {', '.join(Path(m).name for m in r['members'])} | {'yes' if r['mirror'] else 'no'} | "
-                  f"{r['passes']} | {r['public_test']:.2%} | {r['nll']:.3f} |")
+                  f"{r['passes']} | {r['public_test']:.2%} | {agreement} | {r['nll']:.3f} |")
         if args.compare:
             return 0
         chosen = best_within(rows, passes)
@@ -131,7 +149,7 @@ def main(argv=None) -> int:
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    calibrate_to = Recipe.from_args(args).calibrate_to
+    calibrate_to = recipe.calibrate_to
     members, names = [members[i] for i in picked], [names[i] for i in picked]
     shown = [shown_path(m) for m in names]
     ensemble = {"members": shown, "mirror": mirror, "member_metrics": [candidates[i] for i in picked],

@@ -18,6 +18,8 @@ COLUMNS = ("neutral", "happiness", "surprise", "sadness", "anger", "disgust", "f
 OURS = {"angry": "anger", "disgust": "disgust", "fear": "fear", "happy": "happiness", "sad": "sadness",
         "surprise": "surprise", "neutral": "neutral"}  # our class -> its FER+ column
 _TO_OURS = [COLUMNS.index(OURS[name]) for name in EMOTIONS]
+# What an option that needs the votes says when the data has none.
+WHERE_VOTES_COME_FROM = "fer2013.npz with ferplus_votes, or fer2013new.csv beside fer2013.csv"
 
 
 def read_release(csv_path: Path, usage: np.ndarray) -> np.ndarray:

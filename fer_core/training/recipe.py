@@ -20,6 +20,13 @@ OPTIMIZER_WORDS = {"sgd": "SGD with Nesterov momentum 0.9", "adamw": "AdamW"}
 CHANGES = "rotation up to about 15 degrees, zoom and shift up to 15% and 10%, contrast"  # networks.augmentation
 
 
+def selection_score(select_by: str, labels: float, agreement: float | None) -> float:
+    """The PublicTest figure ``select_by`` names (see SELECTION_WORDS), from the accuracy on the original labels
+    and the agreement with the people's majority: what picks a run's epoch and an ensemble's members."""
+    return {"labels": labels, "people": agreement, "both": None if agreement is None else (labels + agreement) / 2}[
+        select_by]
+
+
 def option(default, help: str, **argparse_options):
     return field(default=default, metadata={"help": help, **argparse_options})
 
@@ -43,7 +50,8 @@ class Recipe:
     erasing: bool = option(False, "add random erasing to the augmentation")
     votes_weight: float = option(0.0, "share of FER+'s ten votes per face in the label's targets (the rest is the "
                                       "original label); faces without usable votes keep their label")
-    select_by: str = option("labels", "the PublicTest figure that picks the epoch a run keeps: labels (accuracy "
+    select_by: str = option("labels", "the PublicTest figure that picks the epoch a run keeps (and an ensemble's "
+                                      "members, with --max-passes): labels (accuracy "
                                       "on the original labels), people (agreement with the people's majority) or "
                                       "both (their mean); people and both need FER+'s votes",
                             choices=tuple(SELECTION_WORDS))

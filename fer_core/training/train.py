@@ -32,7 +32,7 @@ from fer_core.training import ferplus, run_state  # noqa: E402
 from fer_core.training.data import load_fer2013  # noqa: E402
 from fer_core.training.networks import allow_xla, augmentation, build_cnn, widen  # noqa: E402
 from fer_core.training.precision import PRECISIONS, choose_precision, gpu_names, machine_name, step_seconds  # noqa: E402
-from fer_core.training.recipe import Recipe  # noqa: E402
+from fer_core.training.recipe import Recipe, selection_score  # noqa: E402
 from fer_core.training.run_state import BEST, CHECKPOINT, HISTORY, TEACHER_TARGETS  # noqa: E402
 from fer_core.training.teacher import blend_targets, cached_teacher_targets  # noqa: E402
 
@@ -72,8 +72,7 @@ def training_arrays(data, out: Path, recipe: Recipe):
         raise SystemExit("the dataset needs both Training and PublicTest images")
     for option, needed in (("--votes-weight", recipe.votes_weight), ("--select-by", recipe.select_by != "labels")):
         if needed and data.votes is None:
-            raise SystemExit(f"{option} needs FER+'s votes: fer2013.npz with ferplus_votes, or fer2013new.csv "
-                             "beside fer2013.csv")
+            raise SystemExit(f"{option} needs FER+'s votes: {ferplus.WHERE_VOTES_COME_FROM}")
     targets = ferplus.label_targets(y_train, data.split_votes("Training"), recipe.votes_weight)
     val = x_val[..., None].astype(np.float32), np.eye(len(EMOTIONS), dtype=np.float32)[y_val]
     if not recipe.teacher:
@@ -201,8 +200,7 @@ class PeopleAgreement(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         read = self.model.predict(self.x, batch_size=512, verbose=0).argmax(1)
         logs["val_agreement"] = float((read == self.majority).mean())
-        logs["val_selection"] = {"labels": logs["val_accuracy"], "people": logs["val_agreement"],
-                                 "both": (logs["val_accuracy"] + logs["val_agreement"]) / 2}[self.select_by]
+        logs["val_selection"] = selection_score(self.select_by, logs["val_accuracy"], logs["val_agreement"])
 
 
 class SaveProgress(keras.callbacks.Callback):
