@@ -109,7 +109,7 @@ def test_dashboard(server, page):
     legends = page.locator(".js-plotly-plot text.legendtext").evaluate_all("items => items.map(t => t.textContent)")
     assert ("PublicTest, the ten people's majority" in legends) == ("val_agreement" in history)
     shot(page, "dashboard")
-    page.get_by_text("the ten people's majority", exact=True).click()  # the same matrix against the people
+    page.get_by_role("radio", name="the ten people's majority").click()  # the same matrix against the people
     page.get_by_text("Each row is the emotion most of the ten people chose").wait_for()
     page.wait_for_function("(titles => titles.includes(\"the people's majority\") && !titles.includes(\"FER2013's label\"))"
                            "([...document.querySelectorAll('.js-plotly-plot text.ytitle')].map(t => t.textContent))")
