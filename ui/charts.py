@@ -99,8 +99,8 @@ def training_curves(history: pd.DataFrame, metric: str) -> go.Figure:
     traces = [go.Scatter(x=epochs, y=history[metric], name="training", mode="lines"),
               go.Scatter(x=epochs, y=history[f"val_{metric}"], name=validation, mode="lines")]
     if metric == "accuracy" and "val_agreement" in history:
-        traces.append(go.Scatter(x=epochs, y=history["val_agreement"], name="PublicTest, " + LABEL_SETS["people"]["name"],
-                                 mode="lines", line=dict(dash="dash")))
+        traces.append(go.Scatter(x=epochs, y=history["val_agreement"], mode="lines", line=dict(dash="dash"),
+                                 name="PublicTest, " + LABEL_SETS["people"]["name"]))
     fig = go.Figure(traces)
     fig.update_xaxes(title="epoch")
     # The legend under the plot (beside it, its long names would squeeze a half-width chart), in a margin of one
