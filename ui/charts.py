@@ -140,8 +140,10 @@ def agreement_by_emotion(agreement: dict, per_class: dict) -> go.Figure:
                      go.Bar(name=LABEL_SETS["labels"]["name"], x=list(agreement),
                             y=[per_class[name]["recall"] for name in agreement], marker_color="rgb(131, 201, 255)")])
     fig.update_yaxes(range=[0, 1], tickformat=".0%")
+    # On a phone the bars are too narrow for a legible figure inside: hide it there (the axis still reads).
     return _layout(fig, "How often it agrees, by emotion (PrivateTest)", barmode="group",
-                   margin=dict(l=10, r=10, t=70, b=10), legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
+                   margin=dict(l=10, r=10, t=70, b=10), legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
+                   uniformtext=dict(minsize=10, mode="hide"))
 
 
 def class_counts(counts: dict) -> go.Figure:

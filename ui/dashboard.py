@@ -62,17 +62,15 @@ def members_and_runs(m: ModelMetrics) -> None:
         st.markdown(f"{len(m.ensemble['members'])} networks trained apart, each reading the face"
                     f"{' and its mirror image' if m.ensemble['mirror'] else ''}; the app averages them, which is "
                     "more accurate than any one of them alone.")
-        percent = st.column_config.NumberColumn(format="percent")
-        rows = [{"member": k["model"], "parameters": k.get("parameters"),
-                 "agrees with people (PrivateTest)": _agreement(path), "PublicTest accuracy": k.get("val_accuracy"),
-                 "PrivateTest accuracy": k.get("accuracy")}
-                for k, path in zip(m.ensemble["member_metrics"], m.ensemble["members"])]
-        if all(row["agrees with people (PrivateTest)"] is None for row in rows):
-            rows = [{k: v for k, v in row.items() if k != "agrees with people (PrivateTest)"} for row in rows]
-        st.dataframe(pd.DataFrame(rows), hide_index=True,
+        percent, agrees = st.column_config.NumberColumn(format="percent"), "agrees with people (PrivateTest)"
+        table = pd.DataFrame([{"member": k["model"], "parameters": k.get("parameters"), agrees: _agreement(path),
+                               "PublicTest accuracy": k.get("val_accuracy"), "PrivateTest accuracy": k.get("accuracy")}
+                              for k, path in zip(m.ensemble["member_metrics"], m.ensemble["members"])])
+        if table[agrees].isna().all():  # members measured before the votes, or not in this checkout
+            table = table.drop(columns=agrees)
+        st.dataframe(table, hide_index=True,
                      column_config={"parameters": st.column_config.NumberColumn(format="localized"),
-                                    "PublicTest accuracy": percent, "PrivateTest accuracy": percent,
-                                    "agrees with people (PrivateTest)": percent})
+                                    "PublicTest accuracy": percent, "PrivateTest accuracy": percent, agrees: percent})
     if m.runs:
         with st.expander("Training runs"):
             best = st.column_config.NumberColumn("best PublicTest", format="percent")

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from fer_core.labels import EMOTIONS
+
 EPS = 1e-7
 BINS = 15  # equal-width confidence bins of the reliability table and ECE
 # What the temperature is fitted to; without FER+'s votes, every target falls back to the original labels.
@@ -88,6 +90,11 @@ def fit_temperature(probs: np.ndarray, labels: np.ndarray, low: float = 0.25, hi
     return float(np.exp((a + b) / 2))
 
 
+def class_floors(recall_floors: dict[str, float] | None) -> dict[int, float]:
+    """``--recall-floor``'s emotion names as the class indices :func:`fit_class_bias` takes."""
+    return {EMOTIONS.index(name): floor for name, floor in (recall_floors or {}).items()}
+
+
 def fit_class_bias(probs: np.ndarray, labels: np.ndarray, floors: dict[int, float], step: float = 0.05,
                    limit: float = 2.0) -> np.ndarray:
     """Offsets to the log-probabilities, one a class: zero, except for each class in ``floors`` whose recall of
@@ -125,7 +132,6 @@ def calibrate_on_public_test(model, data, bins: int = BINS, recall_floors: dict[
     faces that have them; the ECE is then also measured against their majority. ``recall_floors`` (emotion:
     PublicTest recall of the original labels) first fits class offsets (:func:`fit_class_bias`) that keep those
     emotions readable."""
-    from fer_core.labels import EMOTIONS
     from fer_core.training import ferplus
 
     if target not in CALIBRATION_TARGETS:
@@ -134,7 +140,7 @@ def calibrate_on_public_test(model, data, bins: int = BINS, recall_floors: dict[
     x_test, y_test = data.split("PrivateTest")
     val = model.predict(x_val[..., None].astype("float32"), batch_size=256, verbose=0)
     test = model.predict(x_test[..., None].astype("float32"), batch_size=256, verbose=0)
-    floors = {EMOTIONS.index(name): floor for name, floor in (recall_floors or {}).items()}
+    floors = class_floors(recall_floors)
     bias = fit_class_bias(val, y_val, floors) if floors else None
     shifted = soften(val, 1.0, bias)
     if data.votes is None or target == "labels":

@@ -37,13 +37,13 @@ def public_test_table(members: list[keras.Model], names: list[str], data, max_si
     face costs, the accuracy on the labels, the agreement with the people's majority (where the data has their
     votes) and the NLL after its own temperature. Best by ``select_by`` first (see recipe.selection_score)."""
     from fer_core.training import ferplus
-    from fer_core.training.calibrate import fit_class_bias, fit_temperature, nll, soften
+    from fer_core.training.calibrate import class_floors, fit_class_bias, fit_temperature, nll, soften
     from fer_core.training.recipe import selection_score
 
     x, y = data.split("PublicTest")
     votes = data.split_votes("PublicTest")
     majority = ferplus.majority(votes) if votes is not None else None
-    floors = {EMOTIONS.index(name): floor for name, floor in (recall_floors or {}).items()}
+    floors = class_floors(recall_floors)
     x = x[..., None].astype("float32")
     plain = [m.predict(x, batch_size=256, verbose=0) for m in members]
     mirrored = [m.predict(x[:, :, ::-1], batch_size=256, verbose=0) for m in members]
@@ -53,7 +53,7 @@ def public_test_table(members: list[keras.Model], names: list[str], data, max_si
             for mirror in (False, True):
                 views = [plain[i] for i in subset] + ([mirrored[i] for i in subset] if mirror else [])
                 probs = np.mean(views, axis=0)
-                read = soften(probs, 1.0, fit_class_bias(probs, y, floors) if floors else None).argmax(1)
+                read = soften(probs, 1.0, fit_class_bias(probs, y, floors)).argmax(1)  # no floors: no offset
                 labels = float((read == y).mean())
                 agreement = float((read == majority)[majority >= 0].mean()) if majority is not None else None
                 rows.append({"members": [names[i] for i in subset], "mirror": mirror, "passes": len(views),
