@@ -168,6 +168,26 @@ def test_a_widened_network_answers_as_the_narrow_one_did():
     assert not np.allclose(build_cnn(width=8).predict(faces, verbose=0), before, atol=1e-3)
 
 
+def test_an_ensemble_member_unfolds_into_the_network_it_was_built_from():
+    """Accurate's member 1 is m3_votes, whose Keras file is committed: unfolded from the file, it is that network."""
+    import keras
+
+    from fer_core.training.unfold import folded_weights, member_probabilities, unfold
+
+    accurate = MODELS_DIR / "accurate" / "model.tflite"
+    faces = lfw_faces(200)
+    model = unfold(accurate, faces, member=1)
+    original = keras.models.load_model(MODELS_DIR / "accurate" / "members" / "m3_votes" / "model.keras", compile=False)
+    pixels = faces[..., None].astype(np.float32)
+    np.testing.assert_allclose(model.predict(pixels, verbose=0), original.predict(pixels, verbose=0), atol=0.01)
+    np.testing.assert_allclose(member_probabilities(accurate, 1, faces), original.predict(pixels, verbose=0),
+                               atol=0.01)
+    with pytest.raises(ValueError, match="an ensemble of 2 networks"):
+        folded_weights(accurate)
+    with pytest.raises(ValueError, match="no member 2"):
+        folded_weights(accurate, member=2)
+
+
 def test_a_shipped_litert_network_unfolds_into_keras_that_reads_faces_as_it_does_in_training_and_serving():
     """Fast's Keras file is gone; its network comes back from model.tflite, batch norms and all."""
     import keras
