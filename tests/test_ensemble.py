@@ -66,6 +66,7 @@ def test_ensemble_keeps_the_contract_and_is_the_calibrated_mean_of_its_members(t
     assert [r["model"] for r in metrics["runs"]] == [tiny_model.name, "second"]  # the runs table, one per member
     card = (tmp_path / "ensemble" / "model.md").read_text()
     assert "## Training runs" in card and "## Calibration" in card
+    assert f"temperature of {temperature:.2f}, fitted on PublicTest" in card and "by the lowest Brier score" in card
     assert f"--members {tiny_model.name} second --calibrate-to majority --out models/ensemble" in card  # rebuildable
 
 

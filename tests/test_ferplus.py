@@ -117,6 +117,19 @@ def test_the_threshold_follows_the_people_answering_most_faces_they_agree_on():
     assert "85% of the faces that 8 or more of 10 people agree on (2,045 there)" in words
 
 
+def test_the_brier_score_on_a_hand_made_set():
+    from fer_core.training.calibrate import brier
+
+    sure = np.eye(7)[[0, 3]]
+    assert brier(sure, np.array([0, 3])) == 0.0
+    assert brier(sure, np.array([1, 3])) == pytest.approx(1.0)  # one face sure and wrong (2), one right (0)
+    uniform = np.full((1, 7), 1 / 7)
+    assert brier(uniform, np.array([4])) == pytest.approx((6 / 7) ** 2 + 6 / 49)  # = 6/7
+    split = np.array([[0.5, 0, 0, 0.5, 0, 0, 0]])  # five people say angry, five happy
+    assert brier(np.eye(7)[[0]], split) == pytest.approx(0.5)
+    assert brier(split, split) == 0.0 and brier(uniform, np.eye(7)[[4]]) == brier(uniform, np.array([4]))
+
+
 def test_a_temperature_fits_the_people_distribution():
     from fer_core.training.calibrate import fit_temperature, nll, soften
 
@@ -124,6 +137,11 @@ def test_a_temperature_fits_the_people_distribution():
     people = rng.dirichlet(np.full(7, 0.7), size=2000).astype(np.float32)  # what ten people would say
     overconfident = soften(people, 0.5)  # a model that says the same, twice as sure
     assert fit_temperature(overconfident, people) == pytest.approx(2.0, rel=0.02)
+    assert fit_temperature(overconfident, people, objective="brier") == pytest.approx(2.0, rel=0.02)
+    # the people's majority drawn from their distribution: both objectives recover the honest temperature
+    majority = np.array([rng.choice(7, p=p / p.sum()) for p in people.astype(float)])
+    for objective in ("nll", "brier"):
+        assert fit_temperature(overconfident, majority, objective=objective) == pytest.approx(2.0, rel=0.15)
     assert nll(people, people) < nll(overconfident, people)
     hard = people.argmax(1)
     assert nll(overconfident, np.eye(7)[hard]) == pytest.approx(nll(overconfident, hard))
@@ -154,6 +172,7 @@ def test_the_temperature_fits_the_target_the_recipe_names(tmp_path):
     for target in ("majority", "votes", "labels"):
         served, calibration = calibrate_on_public_test(reader, load_fer2013(tmp_path / "voted.npz"), target=target)
         assert calibration["target"] == target and calibration["fitted_on"].startswith("PublicTest, the ")
+        assert calibration["objective"] == "brier"
         fitted[target] = calibration["temperature"]
     assert fitted["votes"] > 1.5  # 95% sure where 70% of people agree: softened
     assert fitted["majority"] < 0.5 and fitted["labels"] < 0.5  # always right: sharpened

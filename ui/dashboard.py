@@ -133,7 +133,9 @@ def honesty(m: ModelMetrics) -> None:
                 f"perfect honesty. The average gap (expected calibration error) is **{m.reliability['ece']:.3f}**.")
         if m.calibration:
             after = m.calibration["private_test"]
-            text += (f"\n\nIts raw probabilities were softened by a temperature of {m.calibration['temperature']:.2f}, "
+            temperature = m.calibration["temperature"]
+            text += (f"\n\nIts raw probabilities were {'softened' if temperature > 1 else 'sharpened'} by a "
+                     f"temperature of {temperature:.2f}, "
                      f"chosen on a separate validation set; that moved the gap from {after['ece_before']:.3f} to "
                      f"{after['ece_after']:.3f}.")
         chance = m.reliability.get("ece_by_chance")

@@ -3,6 +3,7 @@ it; a run's recipe is worded by fer_core.training.recipe."""
 from __future__ import annotations
 
 from fer_core.models import ModelMetrics
+from fer_core.training.calibrate import OBJECTIVES
 from fer_core.training.recipe import VOTES_WORDS, Recipe, run_name
 from fer_core.uncertainty import threshold_rule, when_sure_words
 
@@ -130,8 +131,9 @@ def _calibration_section(m: dict) -> str:
         return ""
     if c:
         after = c["private_test"]
+        fitted_by = OBJECTIVES[c.get("objective", "nll")]  # models calibrated before the Brier score: the NLL
         text = (f"The probabilities are divided in log space by a temperature of {c['temperature']:.2f}, fitted on "
-                f"{c['fitted_on']}\nand baked into the graph. On PrivateTest it moved the NLL from "
+                f"{c['fitted_on']}\nby the lowest {fitted_by}, and baked into the graph. On PrivateTest it moved the NLL from "
                 f"{after['nll_before']:.3f} to {after['nll_after']:.3f}\nand the expected calibration error "
                 f"({c['bins']} bins) from {after['ece_before']:.3f} to {after['ece_after']:.3f}."
                 + (f" Against the people's majority, from {after['people_ece_before']:.3f} to "
