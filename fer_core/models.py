@@ -105,7 +105,8 @@ class ModelMetrics:
 
     @property
     def threshold(self) -> float:
-        """Below this top probability a face reads "not sure"; 0 (never unsure) for a model without one."""
+        """Below this focus (fer_core.uncertainty.focus) a face reads "not sure"; 0 (never unsure) for a
+        model without one."""
         return float(self.uncertainty["threshold"]) if self.uncertainty else 0.0
 
     @property

@@ -8,7 +8,7 @@ import numpy as np
 
 from fer_core.faces import scale_box
 from fer_core.labels import EMOTIONS
-from fer_core.uncertainty import verdict
+from fer_core.uncertainty import focus, verdict
 
 RECORD_FIELDS = ["x", "y", "w", "h", "score", "label", "confidence", "uncertain", *EMOTIONS]
 
@@ -18,7 +18,7 @@ class FaceResult:
     box: tuple[int, int, int, int]  # x, y, w, h in the input's pixels
     score: float  # the detector's confidence that this is a face
     probs: tuple[float, ...]  # one per class of EMOTIONS, summing to 1
-    threshold: float = 0.0  # the model's "not sure" threshold (see fer_core.uncertainty)
+    threshold: float = 0.0  # the model's "not sure" threshold of focus (see fer_core.uncertainty)
 
     @property
     def label(self) -> str:
@@ -29,9 +29,14 @@ class FaceResult:
         return float(max(self.probs))
 
     @property
+    def focus(self) -> float:
+        """How sure the reading is, from the spread of all seven probabilities (see fer_core.uncertainty)."""
+        return float(focus(self.probs))
+
+    @property
     def uncertain(self) -> bool:
-        """True when the model is not sure enough of its top emotion to state it."""
-        return self.confidence < self.threshold
+        """True when the reading is too spread to state one emotion."""
+        return self.focus < self.threshold
 
     @property
     def verdict(self) -> str:

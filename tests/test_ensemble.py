@@ -67,7 +67,8 @@ def test_ensemble_keeps_the_contract_and_is_the_calibrated_mean_of_its_members(t
     card = (tmp_path / "ensemble" / "model.md").read_text()
     assert "## Training runs" in card and "## Calibration" in card
     assert f"temperature of {temperature:.2f}, fitted on PublicTest" in card and "by the lowest Brier score" in card
-    assert f"--members {tiny_model.name} second --calibrate-to majority --out models/ensemble" in card  # rebuildable
+    rebuild = f"--members {tiny_model.name} second --calibrate-to majority --calibrate-by brier --out models/ensemble"
+    assert rebuild in card
 
 
 def table_rows(stdout: str) -> list[list[str]]:

@@ -10,7 +10,7 @@ from fer_core import Engine
 from fer_core.report import face_records, mood_summary, summary_record, to_csv
 from fer_core.results import FaceResult
 from fer_core.training.data import find_default_data, load_fer2013
-from fer_core.uncertainty import accuracy_coverage, choose_threshold, curve
+from fer_core.uncertainty import accuracy_coverage, choose_threshold, curve, focus
 
 
 def test_threshold_on_synthetic_data_with_a_known_answer():
@@ -41,13 +41,25 @@ def test_curve_runs_from_full_coverage_down():
 
 
 def test_uncertain_faces_read_in_plain_words():
-    probs = (0.05, 0.0, 0.05, 0.40, 0.10, 0.05, 0.35)
-    sure, unsure = FaceResult((0, 0, 9, 9), 0.9, probs, 0.3), FaceResult((0, 0, 9, 9), 0.9, probs, 0.6)
+    probs = (0.05, 0.0, 0.05, 0.40, 0.10, 0.05, 0.35)  # focus 0.27
+    sure, unsure = FaceResult((0, 0, 9, 9), 0.9, probs, 0.2), FaceResult((0, 0, 9, 9), 0.9, probs, 0.6)
     assert (sure.uncertain, sure.verdict, sure.reading) == (False, "happy", "happy 40%")
     assert (unsure.uncertain, unsure.verdict) == (True, "not sure: happy or neutral?")
     assert unsure.reading == "not sure: happy or neutral?"
     (record,) = face_records("x.jpg", [unsure])
     assert record["uncertain"] is True and "uncertain" in to_csv([record]).splitlines()[0].split(",")
+
+
+def test_not_sure_counts_the_whole_spread_of_a_reading():
+    assert focus(np.eye(7)[3]) == pytest.approx(1.0) and focus(np.full(7, 1 / 7)) == pytest.approx(0.0)
+    assert focus([0.5, 0, 0, 0.5, 0, 0, 0]) == pytest.approx(1 - np.log(2) / np.log(7))  # a coin toss: 0.64
+    # Both read happy at 50%; one weighs it against neutral alone, the other against all six emotions.
+    torn = FaceResult((0, 0, 9, 9), 0.9, (0, 0, 0, 0.5, 0, 0, 0.5), 0.5)
+    lost = FaceResult((0, 0, 9, 9), 0.9, (0.5 / 6,) * 3 + (0.5,) + (0.5 / 6,) * 3, 0.5)
+    assert torn.confidence == lost.confidence == 0.5
+    assert (torn.focus, lost.focus) == (pytest.approx(0.644, abs=1e-3), pytest.approx(0.183, abs=1e-3))
+    assert (torn.uncertain, lost.uncertain) == (False, True)
+    np.testing.assert_allclose(focus(np.stack([np.eye(7)[0], np.full(7, 1 / 7)])), [1.0, 0.0], atol=1e-9)
 
 
 def test_the_shipped_model_carries_its_threshold():

@@ -50,30 +50,32 @@ def mood_bars(counts: dict[str, int]) -> go.Figure:
 
 
 def accuracy_coverage(points: list[dict], threshold: float) -> go.Figure:
-    """PrivateTest accuracy of the faces the model is sure of, against their share, for each threshold."""
+    """PrivateTest accuracy of the faces the model is sure of, against their share, for each threshold of focus
+    (fer_core.uncertainty.focus)."""
     fig = go.Figure(go.Scatter(x=[p["coverage"] for p in points], y=[p["accuracy"] for p in points], mode="lines",
                                name="all thresholds", customdata=[p["threshold"] for p in points],
-                               hovertemplate="threshold %{customdata:.2f}: %{y:.1%} right on %{x:.1%} of faces"))
+                               hovertemplate="focus %{customdata:.2f} or more: %{y:.1%} right on %{x:.1%} of "
+                                             "faces"))
     chosen = min(points, key=lambda p: abs(p["threshold"] - threshold))
     fig.add_trace(go.Scatter(x=[chosen["coverage"]], y=[chosen["accuracy"]], mode="markers+text",
                              marker=dict(size=12, symbol="diamond"), name="the app's threshold",
-                             text=[f"threshold {threshold:.2f}"], textposition="bottom right"))
+                             text=[f"focus {threshold:.2f}"], textposition="bottom right"))
     fig.update_xaxes(title="share of faces the model is sure of (coverage)", tickformat=".0%", range=[0, 1.02])
     fig.update_yaxes(title="accuracy on those faces", tickformat=".0%")
     return _layout(fig, "When the model says it is sure (PrivateTest)", height=360)
 
 
-def emotion_timeline(frame: pd.DataFrame, title: str, threshold: float = 0.0,
-                     duration: float | None = None) -> go.Figure:
-    """``frame``: a ``time_s`` column and one column per emotion; time runs left to right in seconds, from 0 to
-    ``duration`` (the same axis for every face of a video). Where no emotion reaches ``threshold`` the app says
-    "not sure": a dotted line marks it."""
+def emotion_timeline(frame: pd.DataFrame, title: str, duration: float | None = None) -> go.Figure:
+    """``frame``: a ``time_s`` column, one column per emotion and ``uncertain``; time runs left to right in
+    seconds, from 0 to ``duration`` (the same axis for every face of a video). A grey band along the top marks
+    the moments the face read "not sure"."""
     fig = go.Figure([go.Scatter(x=frame["time_s"], y=frame[name], name=name, mode="lines", line=dict(color=color))
                      for name, color in zip(EMOTIONS, LINE_COLORS)])
-    if threshold:
-        fig.add_hline(y=threshold, line_dash="dot", line_color="gray", annotation_text="below: not sure",
-                      annotation_position="top left")
-    fig.update_yaxes(range=[0, 1], tickformat=".0%")
+    if frame["uncertain"].any():
+        fig.add_trace(go.Scatter(x=frame["time_s"], y=frame["uncertain"].map({True: 1.0, False: None}),
+                                 name="not sure", mode="lines", line=dict(color=NOT_SURE_COLOR, width=8),
+                                 connectgaps=False, hoverinfo="skip"))
+    fig.update_yaxes(range=[0, 1.04], tickformat=".0%")
     fig.update_xaxes(title="seconds", range=[0, duration] if duration else None)
     return _layout(fig, title, height=260)
 

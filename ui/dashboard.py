@@ -6,7 +6,7 @@ import streamlit as st
 
 from fer_core.labels import LABEL_SETS
 from fer_core.models import ModelArtifacts, ModelMetrics
-from fer_core.uncertainty import threshold_rule, when_sure_words
+from fer_core.uncertainty import not_sure_when, threshold_rule, when_sure_words
 from ui.charts import (
     accuracy_coverage,
     agreement_by_emotion,
@@ -149,8 +149,7 @@ def honesty(m: ModelMetrics) -> None:
         private = m.uncertainty["private_test"]
         words.markdown(
             f"#### When does it say “not sure”?\n"
-            f"When its top emotion has less than **{m.threshold:.0%}** probability, the app says "
-            f"“not sure: A or B?” instead of a label. On FER2013's test set it is sure of "
-            f"**{private['coverage']:.0%}** of faces, {when_sure_words(private)} (over all faces: "
-            f"{m.accuracy:.0%} by the labels). The threshold was chosen on a separate "
+            f"When {not_sure_when(m.threshold)}, the app says “not sure: A or B?” instead of a label. On "
+            f"FER2013's test set it is sure of **{private['coverage']:.0%}** of faces, {when_sure_words(private)} "
+            f"(over all faces: {m.accuracy:.0%} by the labels). The threshold was chosen on a separate "
             f"validation set, as {threshold_rule(m.uncertainty)}.")

@@ -89,7 +89,7 @@ def show_recording(recording: Recording, model: str) -> None:
         st.info("No face was in view while recording.")
         return
     summary_in_words(records)
-    readings_over_time(records, recording.seconds, recording.threshold, "recording")
+    readings_over_time(records, recording.seconds, "recording")
     downloads(records, "live-session", f"Live session, {minutes} min {seconds} s", recording.seconds, model)
 
 

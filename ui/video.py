@@ -57,8 +57,7 @@ def analyze(upload, engine: Engine, settings: Settings, every: float) -> dict | 
         return None
     finally:
         cancel.empty()  # nothing left to cancel, whether it ended well or not
-    result = {"key": key, "records": records, "video": out.getvalue(), "mime": writer.mime, "info": info,
-              "threshold": engine.classifier.threshold}
+    result = {"key": key, "records": records, "video": out.getvalue(), "mime": writer.mime, "info": info}
     st.session_state.video_result = result
     return result
 
@@ -77,7 +76,7 @@ def show(name: str, result: dict, model: str) -> None:
         return
     with summary_column:
         summary_in_words(records)
-    readings_over_time(records, info.duration, result["threshold"], "video")
+    readings_over_time(records, info.duration, "video")
     downloads(records, stem, name, info.duration, model)
 
 
@@ -91,13 +90,13 @@ def summary_in_words(records: list[dict]) -> None:
         st.dataframe(pd.DataFrame(summary), hide_index=True)
 
 
-def readings_over_time(records: list[dict], duration_s: float, threshold: float, key: str) -> None:
+def readings_over_time(records: list[dict], duration_s: float, key: str) -> None:
     """The room's counts over time when several faces were seen, then a timeline per face, on one time axis."""
     frame = pd.DataFrame(records)
     if frame["face"].nunique() > 1:
         st.plotly_chart(room_timeline(room_counts(records), list(READINGS), duration_s), key=f"{key}-everyone")
     for face_id, rows in frame.groupby("face"):
-        st.plotly_chart(emotion_timeline(rows, f"Face #{face_id}", threshold, duration_s),
+        st.plotly_chart(emotion_timeline(rows, f"Face #{face_id}", duration_s),
                         key=f"{key}-face-{face_id}")
 
 

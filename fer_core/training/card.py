@@ -5,7 +5,7 @@ from __future__ import annotations
 from fer_core.models import ModelMetrics
 from fer_core.training.calibrate import OBJECTIVES
 from fer_core.training.recipe import VOTES_WORDS, Recipe, run_name
-from fer_core.uncertainty import threshold_rule, when_sure_words
+from fer_core.uncertainty import not_sure_when, threshold_rule, when_sure_words
 
 
 def runs(m: dict) -> list[dict]:
@@ -133,8 +133,8 @@ def _calibration_section(m: dict) -> str:
         after = c["private_test"]
         fitted_by = OBJECTIVES[c.get("objective", "nll")]  # models calibrated before the Brier score: the NLL
         text = (f"The probabilities are divided in log space by a temperature of {c['temperature']:.2f}, fitted on "
-                f"{c['fitted_on']}\nby the lowest {fitted_by}, and baked into the graph. On PrivateTest it moved the NLL from "
-                f"{after['nll_before']:.3f} to {after['nll_after']:.3f}\nand the expected calibration error "
+                f"{c['fitted_on']}\nby the lowest {fitted_by}, and baked into the graph. On PrivateTest it moved the "
+                f"NLL from {after['nll_before']:.3f} to {after['nll_after']:.3f}\nand the expected calibration error "
                 f"({c['bins']} bins) from {after['ece_before']:.3f} to {after['ece_after']:.3f}."
                 + (f" Against the people's majority, from {after['people_ece_before']:.3f} to "
                    f"{after['people_ece_after']:.3f}." if "people_ece_after" in after else "")
@@ -234,8 +234,8 @@ def _uncertainty_section(u: dict | None) -> str:
     if not u:
         return ""
     return f"""## "Not sure"
-A face whose top probability is below **{u['threshold']:.2f}** reads "not sure: A or B?" instead of a label. The
-threshold was chosen on {u['chosen_on']}, as {threshold_rule(u)}.
+A face reads "not sure: A or B?" instead of a label when {not_sure_when(u['threshold'])}.
+The threshold was chosen on {u['chosen_on']}, as {threshold_rule(u)}.
 On PrivateTest the model is sure of {u['private_test']['coverage']:.1%} of faces,
 {when_sure_words(u['private_test'], 1)}.
 

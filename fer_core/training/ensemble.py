@@ -108,7 +108,7 @@ def main(argv=None) -> int:
     p.add_argument("--recall-floor", action="append", default=[], metavar="EMOTION=RECALL",
                    help="keep this emotion's PublicTest recall of the original labels at least this high, by a "
                         "class offset fitted with the temperature (e.g. fear=0.45); repeatable")
-    Recipe.add_arguments(p, only=("calibrate_to", "select_by"))
+    Recipe.add_arguments(p, only=("calibrate_to", "calibrate_by", "select_by"))
     p.add_argument("--compare", action="store_true", help="print the best subsets' PublicTest figures and stop")
     p.add_argument("--rows", type=int, default=25, help="how many of the best subsets to print")
     args = p.parse_args(argv)
@@ -149,18 +149,18 @@ def main(argv=None) -> int:
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    calibrate_to = recipe.calibrate_to
+    calibrate_to, calibrate_by = recipe.calibrate_to, recipe.calibrate_by
     members, names = [members[i] for i in picked], [names[i] for i in picked]
     shown = [shown_path(m) for m in names]
     ensemble = {"members": shown, "mirror": mirror, "member_metrics": [candidates[i] for i in picked],
                 "command": " ".join(["--members", *shown, *([] if mirror else ["--no-mirror"]),
                                      *(f"--recall-floor {k}={v:g}" for k, v in recall_floors.items()),
-                                     f"--calibrate-to {calibrate_to}"])}
+                                     f"--calibrate-to {calibrate_to}", f"--calibrate-by {calibrate_by}"])}
     if len(candidates) > len(names):
         ensemble["candidates"] = candidates
     model = build_ensemble(members, mirror=mirror)
     export_and_evaluate(out, model, data, ensemble=ensemble, calibrate=True, recall_floors=recall_floors,
-                        calibrate_to=calibrate_to)
+                        calibrate_to=calibrate_to, calibrate_by=calibrate_by)
     return 0
 
 

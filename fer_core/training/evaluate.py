@@ -31,6 +31,7 @@ from fer_core.uncertainty import (
     accuracy_coverage,
     choose_threshold,
     curve,
+    focus,
     threshold_for_agreed_faces,
 )
 
@@ -70,21 +71,21 @@ def uncertainty_report(val: np.ndarray, y_val: np.ndarray, test: np.ndarray, y_t
     label, and, with votes, the people's majority (the label set the threshold follows)."""
     if val_votes is not None:
         agreed = (ferplus.majority(val_votes) >= 0) & (val_votes.max(1) >= 8)
-        threshold = math.floor(threshold_for_agreed_faces(val.max(1)[agreed]) * 1e4) / 1e4  # stored: 4 places, down
+        threshold = math.floor(threshold_for_agreed_faces(focus(val)[agreed]) * 1e4) / 1e4  # stored: 4 places, down
         report = {"threshold": threshold, "max_not_sure_where_people_agree": MAX_NOT_SURE_WHERE_PEOPLE_AGREE,
                   "agreed_faces": int(agreed.sum()), "chosen_on": "PublicTest"}
     else:
-        threshold = choose_threshold(val.max(1), val.argmax(1) == y_val)
+        threshold = choose_threshold(focus(val), val.argmax(1) == y_val)
         report = {"threshold": round(threshold, 4), "target_accuracy": TARGET_ACCURACY, "chosen_on": "PublicTest"}
     for split, probs, y, votes in (("public_test", val, y_val, val_votes), ("private_test", test, y_test, test_votes)):
-        accuracy, coverage = accuracy_coverage(probs.max(1), probs.argmax(1) == y, threshold)
+        accuracy, coverage = accuracy_coverage(focus(probs), probs.argmax(1) == y, threshold)
         report[split] = {"accuracy_when_sure": round(accuracy, 4), "coverage": round(coverage, 4)}
         if votes is not None:
             crowd = ferplus.majority(votes)
             valid = crowd >= 0
-            agreement, _ = accuracy_coverage(probs.max(1)[valid], probs.argmax(1)[valid] == crowd[valid], threshold)
+            agreement, _ = accuracy_coverage(focus(probs)[valid], probs.argmax(1)[valid] == crowd[valid], threshold)
             report[split]["agreement_when_sure"] = round(agreement, 4)
-    report["curve"] = curve(test.max(1), test.argmax(1) == y_test)
+    report["curve"] = curve(focus(test), test.argmax(1) == y_test)
     return report
 
 
@@ -104,7 +105,7 @@ def people_report(probs: np.ndarray, votes: np.ndarray, threshold: float, labels
     agrees with the other nine. Also its accuracy on the *clear* faces, where the original label and 8 or more
     of 10 people name the same emotion: FER2013's nearest thing to a posed face, which a model that learns the
     people's taste for calm must still read."""
-    top, unsure = probs.argmax(1), probs.max(1) < threshold
+    top, unsure = probs.argmax(1), focus(probs) < threshold
     crowd = ferplus.majority(votes)
     valid, agreed, split = crowd >= 0, votes.max(1) >= 8, votes.max(1) < 5
     neutral = crowd == EMOTIONS.index("neutral")

@@ -7,7 +7,7 @@ import argparse
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
-from fer_core.training.calibrate import CALIBRATION_TARGETS
+from fer_core.training.calibrate import CALIBRATION_TARGETS, OBJECTIVES
 
 OPTIMIZERS = ("sgd", "adamw")
 PEAK_LR = {"sgd": 0.02, "adamw": 2e-3}
@@ -62,6 +62,8 @@ class Recipe:
                                            "PublicTest: majority (the people's top emotion), votes (their vote "
                                            "distributions) or labels (the original ones); without FER+'s votes, "
                                            "labels", choices=tuple(CALIBRATION_TARGETS))
+    calibrate_by: str = option("brier", "what that temperature minimises there: brier (the Brier score) or nll "
+                                        "(the negative log-likelihood)", choices=tuple(OBJECTIVES))
     teacher_weight: float = option(0.7, "share of the teacher's probabilities in the targets (the rest is the label)")
     teacher_views: int = option(1, "views of each training face the teacher reads: the face and K-1 augmented "
                                    "copies; with K > 1 the student trains on those views with their own targets, "

@@ -312,7 +312,7 @@ def main(argv=None) -> int:
     keras.mixed_precision.set_global_policy("float32")  # the served model computes in float32
     best = load_weights(network(recipe), out / BEST)
     export_and_evaluate(out, best, data, training=run_state.training_record(state), calibrate=bool(recipe.teacher),
-                        calibrate_to=recipe.calibrate_to)
+                        calibrate_to=recipe.calibrate_to, calibrate_by=recipe.calibrate_by)
     return 0
 
 
