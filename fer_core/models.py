@@ -145,6 +145,23 @@ class ModelMetrics:
         return (f"On the faces most of the ten people call {best}, it agrees with them {rates[best]:.0%} of the time; "
                 f"on those they call {worst}{few}, the hardest for it, {rates[worst]:.0%}.")
 
+    @property
+    def calibration_words(self) -> str:
+        """How honest its probabilities are, for the Dashboard: the gap against FER2013's labels (the reliability
+        diagram's), against the people's majority where measured, and what the temperature changed."""
+        people_ece = (self.people or {}).get("ece")
+        text = (f"The average gap (expected calibration error) is {self.reliability['ece']:.3f} against FER2013's "
+                "labels" + (f", and **{people_ece:.3f}** against the ten people's majority" if people_ece is not None
+                            else "") + ".")
+        if self.calibration:
+            c, after = self.calibration, self.calibration["private_test"]
+            before = (f"{after['people_ece_before']:.3f} against the people and " if "people_ece_before" in after
+                      else "")
+            text += (f"\n\nIts raw probabilities were {'softened' if c['temperature'] > 1 else 'sharpened'} by a "
+                     f"temperature of {c['temperature']:.2f}, fitted on {c['fitted_on']}. Before it, the gap was "
+                     f"{before}{after['ece_before']:.3f} against the labels.")
+        return text
+
     def confusion(self, against: str = "labels") -> dict | None:
         """The confusion matrix against one of :data:`LABEL_SETS`: FER2013's labels, or the people's majority
         (None where their votes were not there to measure it)."""

@@ -82,10 +82,12 @@ def when_sure_words(split: dict, places: int = 0) -> str:
 
 
 def curve(score: np.ndarray, correct: np.ndarray) -> list[dict]:
-    """The accuracy-coverage curve at CURVE_THRESHOLDS, for the model card and the dashboard."""
+    """The accuracy-coverage curve at CURVE_THRESHOLDS that keep a face, for the model card and the dashboard."""
     points = []
     for t in CURVE_THRESHOLDS:
         accuracy, coverage = accuracy_coverage(score, correct, float(t))
+        if not coverage:  # no face that sure: no accuracy to draw
+            break
         points.append({"threshold": float(t), "accuracy": round(accuracy, 4), "coverage": round(coverage, 4)})
     return points
 

@@ -55,7 +55,7 @@ def test_dashboard_shows_the_chosen_model(server, page):
     page.get_by_text("Model dashboard: Accurate", exact=True).wait_for()
     page.get_by_text("Members", exact=True).wait_for()
     page.get_by_text("Training runs", exact=True).first.wait_for()  # folded in an expander
-    page.get_by_text("Reliability: does 80% sure mean right 80% of the time?").wait_for()
+    page.get_by_text("Is 80% sure right 80% of the time?").wait_for()
     page.get_by_text("Are its probabilities honest?").wait_for()
     shot(page, "dashboard-accurate")
     choose(page, "Fast")

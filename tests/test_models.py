@@ -41,6 +41,18 @@ def test_the_dashboards_sentences_name_the_biggest_mix_up_and_the_hardest_emotio
         m.confusion_words("people")
 
 
+def test_the_dashboards_honesty_sentence_leads_with_the_gap_to_the_people():
+    raw = json.loads((MODELS_DIR / "accurate" / "metrics.json").read_text())
+    words = read_metrics(MODELS_DIR / "accurate").calibration_words
+    assert f"**{raw['people']['ece']:.3f}** against the ten people's majority" in words
+    assert f"is {raw['reliability']['ece']:.3f} against FER2013's labels" in words
+    assert ("sharpened" if raw["calibration"]["temperature"] < 1 else "softened") in words
+    assert f"the gap was {raw['calibration']['private_test']['people_ece_before']:.3f} against the people" in words
+    del raw["people"], raw["calibration"]  # a model measured without the votes and never calibrated
+    assert ModelMetrics.from_json(raw).calibration_words == (f"The average gap (expected calibration error) is "
+                                                             f"{raw['reliability']['ece']:.3f} against FER2013's labels.")
+
+
 def test_each_shipped_card_states_its_accuracy_on_the_clear_faces():
     # The clear faces (label and 8 or more of 10 people agree) guard the posed faces a demo sees.
     for name in shipped_model_names():

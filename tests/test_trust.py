@@ -37,6 +37,7 @@ def test_curve_runs_from_full_coverage_down():
     points = curve(confidence, correct)
     coverage = [p["coverage"] for p in points]
     assert coverage[0] == 1.0 and coverage == sorted(coverage, reverse=True)
+    assert min(coverage) > 0 and len(curve(np.array([0.3, 0.5]), np.array([True, False]))) == 51  # up to 0.50
     assert points[-1]["accuracy"] > points[0]["accuracy"]
 
 

@@ -14,8 +14,15 @@ LINE_COLORS = [f"rgb{(196, 160, 0) if name == 'happy' else EMOTION_COLORS[name]}
 NOT_SURE_COLOR = f"rgb{NOT_SURE_COLOR}"
 
 
+# A legend above the plot, left-aligned, so that on a phone it takes no width from the plot; room for three rows of
+# it below the title.
+LEGEND_ABOVE = dict(margin=dict(l=10, r=10, t=100, b=10), legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
+
+
 def _layout(fig: go.Figure, title: str, height: int = 320, **extra) -> go.Figure:
-    fig.update_layout(title=title, height=height, **({"margin": dict(l=10, r=10, t=40, b=10)} | extra))
+    # The title pinned to the top, above a legend that may grow upwards.
+    fig.update_layout(title=dict(text=title, yref="container", y=1, yanchor="top", pad=dict(t=12)), height=height,
+                      **({"margin": dict(l=10, r=10, t=40, b=10)} | extra))
     return fig
 
 
@@ -59,10 +66,10 @@ def accuracy_coverage(points: list[dict], threshold: float) -> go.Figure:
     chosen = min(points, key=lambda p: abs(p["threshold"] - threshold))
     fig.add_trace(go.Scatter(x=[chosen["coverage"]], y=[chosen["accuracy"]], mode="markers+text",
                              marker=dict(size=12, symbol="diamond"), name="the app's threshold",
-                             text=[f"focus {threshold:.2f}"], textposition="bottom right"))
+                             text=[f"focus {threshold:.2f}"], textposition="bottom left"))
     fig.update_xaxes(title="share of faces the model is sure of (coverage)", tickformat=".0%", range=[0, 1.02])
     fig.update_yaxes(title="accuracy on those faces", tickformat=".0%")
-    return _layout(fig, "When the model says it is sure (PrivateTest)", height=360)
+    return _layout(fig, "When the model says it is sure (PrivateTest)", height=400, **LEGEND_ABOVE)
 
 
 def emotion_timeline(frame: pd.DataFrame, title: str, duration: float | None = None) -> go.Figure:
@@ -144,14 +151,13 @@ def agreement_by_emotion(agreement: dict, per_class: dict) -> go.Figure:
     fig.update_yaxes(range=[0, 1], tickformat=".0%")
     # On a phone the bars are too narrow for a legible figure inside: hide it there (the axis still reads).
     return _layout(fig, "How often it agrees, by emotion (PrivateTest)", barmode="group",
-                   margin=dict(l=10, r=10, t=70, b=10), legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0),
-                   uniformtext=dict(minsize=10, mode="hide"))
+                   uniformtext=dict(minsize=10, mode="hide"), **LEGEND_ABOVE)
 
 
 def class_counts(counts: dict) -> go.Figure:
     fig = go.Figure([go.Bar(name=split, x=list(EMOTIONS), y=[counts[split][name] for name in EMOTIONS])
                      for split in SPLITS if split in counts])
-    return _layout(fig, "FER2013 images per class and split", barmode="group")
+    return _layout(fig, "FER2013 images per class and split", barmode="group", **LEGEND_ABOVE)
 
 
 def reliability_diagram(rows: list[dict]) -> go.Figure:
@@ -170,4 +176,4 @@ def reliability_diagram(rows: list[dict]) -> go.Figure:
     ])
     fig.update_xaxes(title="the model's confidence in its top emotion", tickformat=".0%", range=[0, 1])
     fig.update_yaxes(title="share of those faces it gets right", tickformat=".0%", range=[0, 1])
-    return _layout(fig, "Reliability: does 80% sure mean right 80% of the time? (PrivateTest)", height=360)
+    return _layout(fig, "Is 80% sure right 80% of the time? (PrivateTest)", height=400, **LEGEND_ABOVE)

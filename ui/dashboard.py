@@ -129,15 +129,8 @@ def honesty(m: ModelMetrics) -> None:
         diagram, words = st.columns([3, 2])
         diagram.plotly_chart(reliability_diagram(m.reliability["rows"]))
         text = (f"#### Are its probabilities honest?\nWhen the model says “80% happy”, it should be right about 80% "
-                f"of the time. The bars show how often it is right at each level of confidence; the dashed line is "
-                f"perfect honesty. The average gap (expected calibration error) is **{m.reliability['ece']:.3f}**.")
-        if m.calibration:
-            after = m.calibration["private_test"]
-            temperature = m.calibration["temperature"]
-            text += (f"\n\nIts raw probabilities were {'softened' if temperature > 1 else 'sharpened'} by a "
-                     f"temperature of {temperature:.2f}, "
-                     f"chosen on a separate validation set; that moved the gap from {after['ece_before']:.3f} to "
-                     f"{after['ece_after']:.3f}.")
+                f"of the time. The bars show how often FER2013's label agrees at each level of confidence; the dashed "
+                f"line is perfect honesty. {m.calibration_words}")
         chance = m.reliability.get("ece_by_chance")
         if chance:
             text += (f"\n\nEven a perfectly honest model would show a gap of about {chance['mean']:.3f} on "
