@@ -3,9 +3,10 @@
 A single number T divides the log-probabilities before the softmax: T > 1 softens an over-confident model,
 T < 1 sharpens a timid one. T is fitted on PublicTest by minimising the Brier score (or the NLL: the recipe's
 ``calibrate_by``) of a target (:data:`CALIBRATION_TARGETS`), and then baked into the graph (see
-:func:`with_temperature`), so the served model keeps the contract. Fitted to the people's majority, "80% sure" means that the emotion shown is the one most of
-ten people chose on 80% of such faces; fitted to their vote distributions, that about 80% of people would
-choose it. The two differ: a face that 6 of 10 call happy is, for the majority, surely happy.
+:func:`with_temperature`), so the served model keeps the contract. Fitted to the people's majority, "80% sure"
+means that the emotion shown is the one most of ten people chose on 80% of such faces; fitted to their vote
+distributions, that about 80% of people would choose it. The two differ: a face that 6 of 10 call happy is, for
+the majority, surely happy.
 
 Both are proper scores, so where one temperature can make a model honest they find the same one; where it
 can't, they settle the misfit differently, and PublicTest tells which suits a model. Fitted to the people's
@@ -146,9 +147,9 @@ def calibrate_on_public_test(model, data, bins: int = BINS, recall_floors: dict[
     """``model`` with a temperature fitted on PublicTest (minimising ``objective``, one of :data:`OBJECTIVES`)
     baked in, and what it did: the temperature and the PrivateTest NLL and ECE before and after (for
     metrics.json). ``target`` (one of :data:`CALIBRATION_TARGETS`) is what the temperature fits: with FER+'s
-    votes, the people's majority or their vote distributions, on the faces that have them; the ECE is then also measured against their majority. ``recall_floors`` (emotion:
-    PublicTest recall of the original labels) first fits class offsets (:func:`fit_class_bias`) that keep those
-    emotions readable."""
+    votes, the people's majority or their vote distributions, on the faces that have them; the ECE is then also
+    measured against their majority. ``recall_floors`` (emotion: PublicTest recall of the original labels) first
+    fits class offsets (:func:`fit_class_bias`) that keep those emotions readable."""
     from fer_core.training import ferplus
 
     if target not in CALIBRATION_TARGETS:
