@@ -19,10 +19,13 @@ NOT_SURE_COLOR = f"rgb{NOT_SURE_COLOR}"
 LEGEND_ABOVE = dict(margin=dict(l=10, r=10, t=100, b=10), legend=dict(orientation="h", yanchor="bottom", y=1.02, x=0))
 
 
+def _title(text: str) -> dict:
+    """A chart's title, pinned to the top, above a legend that may grow upwards."""
+    return dict(text=text, yref="container", y=1, yanchor="top", pad=dict(t=12))
+
+
 def _layout(fig: go.Figure, title: str, height: int = 320, **extra) -> go.Figure:
-    # The title pinned to the top, above a legend that may grow upwards.
-    fig.update_layout(title=dict(text=title, yref="container", y=1, yanchor="top", pad=dict(t=12)), height=height,
-                      **({"margin": dict(l=10, r=10, t=40, b=10)} | extra))
+    fig.update_layout(title=_title(title), height=height, **({"margin": dict(l=10, r=10, t=40, b=10)} | extra))
     return fig
 
 
@@ -41,9 +44,8 @@ def probability_timeline(history: pd.DataFrame) -> go.Figure:
     seconds = history["seconds"].round(2).tolist()
     data = [dict(type="scatter", x=seconds, y=history[name].round(3).tolist(), name=name, mode="lines",
                  line=dict(color=color)) for name, color in zip(EMOTIONS, LINE_COLORS)]
-    layout = dict(title=dict(text="Emotions over the last seconds"), height=280, margin=dict(l=10, r=10, t=40, b=10),
-                  yaxis=dict(range=[0, 1], tickformat=".0%"),
-                  xaxis=dict(title=dict(text="seconds ago"), autorange="reversed"))
+    layout = dict(title=_title("Emotions over the last seconds"), height=320, yaxis=dict(range=[0, 1], tickformat=".0%"),
+                  xaxis=dict(title=dict(text="seconds ago"), autorange="reversed"), **LEGEND_ABOVE)
     return go.Figure(data=data, layout=layout, _validate=False)
 
 
@@ -84,7 +86,7 @@ def emotion_timeline(frame: pd.DataFrame, title: str, duration: float | None = N
                                  connectgaps=False, hoverinfo="skip"))
     fig.update_yaxes(range=[0, 1.04], tickformat=".0%")
     fig.update_xaxes(title="seconds", range=[0, duration] if duration else None)
-    return _layout(fig, title, height=260)
+    return _layout(fig, title, height=320, **LEGEND_ABOVE)
 
 
 def room_timeline(counts: list[dict], readings: list[str], duration: float | None = None) -> go.Figure:
@@ -97,7 +99,7 @@ def room_timeline(counts: list[dict], readings: list[str], duration: float | Non
                      for name in readings if any(row[name] for row in counts)])
     fig.update_yaxes(title="faces in view", dtick=1, rangemode="tozero")
     fig.update_xaxes(title="seconds", range=[0, duration] if duration else None)
-    return _layout(fig, "Everyone: what the faces in view read", height=260)
+    return _layout(fig, "Everyone: what the faces in view read", height=320, **LEGEND_ABOVE)
 
 
 def training_curves(history: pd.DataFrame, metric: str) -> go.Figure:
