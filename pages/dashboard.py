@@ -21,6 +21,7 @@ dashboard.members_and_runs(artifacts.metrics)
 dashboard.curves(artifacts)
 dashboard.errors_by_class(artifacts)
 dashboard.honesty(artifacts.metrics)
+dashboard.people_examples(current_settings())
 if artifacts.model_card:
     with st.expander("Model card"):
         st.markdown(artifacts.model_card)

@@ -2,6 +2,9 @@
 import pytest
 from support import REPO, app_page, astronaut, encode, group_photo
 
+from fer_core import Engine, fer2013
+from fer_core.examples import KINDS, find_examples
+from fer_core.fer2013 import find_default_data
 from fer_core.labels import EMOTIONS
 from fer_core.models import MODELS_DIR, default_model_dir, read_metrics, shipped_model_names
 
@@ -90,6 +93,26 @@ def test_dashboard_builds_its_figures_from_the_artifacts():
     assert [m.label for m in app.metric][:3] == first
     app.toggle[0].set_value(False).run()
     assert not app.exception
+
+
+def test_dashboard_shows_fer2013_faces_beside_the_people_where_a_copy_is_at_hand(monkeypatch, tmp_path):
+    path = find_default_data()
+    if path is None:
+        pytest.skip("no FER2013 copy (FER_DATA, or ../shared/data/fer2013.npz)")
+    app = app_page("dashboard")
+    captions = [c.value for c in app.caption]
+    for example in find_examples(Engine.load(), path):  # the default model's readings, as the page shows them
+        assert example.words in captions
+    assert sum(m.value.startswith("**Faces ") for m in app.markdown) == len(KINDS)
+    (tmp_path / "fer2013.npz").write_bytes(b"not a dataset")  # a broken copy: said, and the rest of the page stays
+    monkeypatch.setenv("FER_DATA", str(tmp_path / "fer2013.npz"))
+    app = app_page("dashboard")
+    assert any("could not be read, so no faces are shown here" in w.value for w in app.warning)
+    assert len(app.get("plotly_chart")) >= 5 and not any(m.value.startswith("**Faces ") for m in app.markdown)
+    monkeypatch.delenv("FER_DATA")
+    monkeypatch.setattr(fer2013, "DEFAULT_DATA_CANDIDATES", ())  # no copy at all: where to put one
+    app = app_page("dashboard")
+    assert any(c.value.startswith("Set FER_DATA to a copy of FER2013") for c in app.caption)
 
 
 @pytest.mark.parametrize("model", shipped_model_names())

@@ -57,6 +57,8 @@ def test_dashboard_shows_the_chosen_model(server, page):
     page.get_by_text("Training runs", exact=True).first.wait_for()  # folded in an expander
     page.get_by_text("Is 80% sure right 80% of the time?").wait_for()
     page.get_by_text("Are its probabilities honest?").wait_for()
+    page.get_by_text("Faces people split on").wait_for()  # FER2013's own faces beside the ten people
+    page.get_by_text("The model beside ten people, face by face").scroll_into_view_if_needed()
     shot(page, "dashboard-accurate")
     choose(page, "Fast")
     page.get_by_text("Model dashboard: Fast", exact=True).wait_for()

@@ -1,11 +1,11 @@
-"""fer_core.training.data reads FER2013 as CSV, as the image-folder release and as our .npz: same arrays."""
+"""fer_core.fer2013 reads FER2013 as CSV, as the image-folder release and as our .npz: same arrays."""
 
 import numpy as np
 import pytest
 from support import tiny_fer2013, write_csv, write_folders
 
+from fer_core.fer2013 import DatasetError, load_fer2013
 from fer_core.labels import EMOTIONS
-from fer_core.training.data import DatasetError, load_fer2013
 
 
 def canonical(dataset):
@@ -61,3 +61,17 @@ def test_clear_errors(tiny, tmp_path):
         load_fer2013(tmp_path / "imgs" / "train")
     with pytest.raises(DatasetError, match="unknown split"):
         load_fer2013(write_csv(tiny, tmp_path / "ok.csv")).split("Validation")
+    not_npz = tmp_path / "fer2013.npz"
+    not_npz.write_bytes(b"not a dataset")
+    with pytest.raises(DatasetError, match="is not a readable .npz file"):
+        load_fer2013(not_npz)
+    cut_short = tmp_path / "cut.npz"
+    np.savez(cut_short, **tiny)
+    cut_short.write_bytes(cut_short.read_bytes()[:1000])
+    with pytest.raises(DatasetError, match="is not a readable .npz file"):
+        load_fer2013(cut_short)
+    one_array = tmp_path / "one.npz"
+    np.save(one_array.with_suffix(".npy"), tiny["x"])
+    one_array.write_bytes(one_array.with_suffix(".npy").read_bytes())
+    with pytest.raises(DatasetError, match="holds one array"):
+        load_fer2013(one_array)

@@ -110,9 +110,9 @@ def test_compare_scores_each_subset_against_the_people_and_ranks_by_select_by(ti
     by the agreement, which is the share of faces whose reading is the people's majority."""
     import keras
 
+    from fer_core import ferplus
+    from fer_core.fer2013 import load_fer2013
     from fer_core.labels import EMOTIONS
-    from fer_core.training import ferplus
-    from fer_core.training.data import load_fer2013
 
     data = tiny_fer2013()
     votes = np.zeros((len(data["y"]), 10), np.uint8)

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 from support import tiny_fer2013, write_csv
 
+from fer_core import ferplus
+from fer_core.fer2013 import DatasetError, load_fer2013
 from fer_core.labels import EMOTIONS
-from fer_core.training import ferplus
-from fer_core.training.data import DatasetError, load_fer2013
 from fer_core.training.evaluate import people_report
 
 # Columns: neutral, happiness, surprise, sadness, anger, disgust, fear, contempt, unknown, NF.

@@ -13,8 +13,8 @@ import pytest
 from support import REPO, lfw_faces, run_module, start_module, tiny_fer2013, write_csv, write_folders
 
 from fer_core.classifier import EmotionClassifier
+from fer_core.fer2013 import find_default_data, load_fer2013
 from fer_core.models import MODELS_DIR, shipped_model_names
-from fer_core.training.data import find_default_data, load_fer2013
 from fer_core.training.evaluate import TEST_SPLIT, people_report, predict_all
 
 pytestmark = pytest.mark.slow
@@ -80,8 +80,8 @@ def test_resume_continues_from_the_checkpoint(tiny_npz, tmp_path):
 def test_select_by_people_keeps_the_epoch_that_agrees_most_with_them(tmp_path):
     """The people disagree with the labels on most faces, so the two figures pick epochs apart: the kept epoch
     is the one with the best PublicTest agreement, and history.csv records it beside the accuracy."""
+    from fer_core import ferplus
     from fer_core.labels import EMOTIONS
-    from fer_core.training import ferplus
 
     data = tiny_fer2013()
     votes = np.zeros((len(data["y"]), 10), np.uint8)

@@ -7,9 +7,9 @@ import pytest
 from support import REPO, lfw_faces
 
 from fer_core import Engine
+from fer_core.fer2013 import find_default_data, load_fer2013
 from fer_core.report import face_records, mood_summary, summary_record, to_csv
 from fer_core.results import FaceResult
-from fer_core.training.data import find_default_data, load_fer2013
 from fer_core.uncertainty import accuracy_coverage, choose_threshold, curve, focus
 
 

@@ -38,13 +38,30 @@ def probability_bars(probs, title: str = "Emotion probabilities", height: int = 
     return _layout(fig, title, height=height, **({"margin": dict(l=10, r=10, t=4, b=4)} if not title else {}))
 
 
+MODEL_AND_PEOPLE_KEY = ("For each emotion, the upper, blue bar is the model's probability and the lower, orange "
+                        "bar the share of the ten people who chose it.")
+
+
+def model_and_people(probs, people) -> go.Figure:
+    """One face: the model's probability of each emotion beside the share of the ten people who chose it. No
+    legend: several stand side by side, and the page says once which bar is which (MODEL_AND_PEOPLE_KEY)."""
+    fig = go.Figure([go.Bar(name="the model", y=list(EMOTIONS), x=list(probs), orientation="h",
+                            marker_color="rgb(0, 104, 201)"),
+                     go.Bar(name="the ten people", y=list(EMOTIONS), x=list(people), orientation="h",
+                            marker_color="rgb(255, 171, 64)")])
+    fig.update_xaxes(range=[0, 1], tickformat=".0%")
+    fig.update_yaxes(autorange="reversed")
+    return _layout(fig, "", height=240, barmode="group", margin=dict(l=10, r=10, t=10, b=10), showlegend=False)
+
+
 def probability_timeline(history: pd.DataFrame) -> go.Figure:
     """``history``: a ``seconds`` column and one column per emotion. Live redraws it every second for each
     session, so it is built from plain values without plotly's checks (7 ms, against 25 ms checked)."""
     seconds = history["seconds"].round(2).tolist()
     data = [dict(type="scatter", x=seconds, y=history[name].round(3).tolist(), name=name, mode="lines",
                  line=dict(color=color)) for name, color in zip(EMOTIONS, LINE_COLORS)]
-    layout = dict(title=_title("Emotions over the last seconds"), height=320, yaxis=dict(range=[0, 1], tickformat=".0%"),
+    layout = dict(title=_title("Emotions over the last seconds"), height=320,
+                  yaxis=dict(range=[0, 1], tickformat=".0%"),
                   xaxis=dict(title=dict(text="seconds ago"), autorange="reversed"), **LEGEND_ABOVE)
     return go.Figure(data=data, layout=layout, _validate=False)
 

@@ -1,22 +1,33 @@
 """The Dashboard's sections: the model card of one model folder, drawn from its metrics.json and files."""
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import streamlit as st
+from PIL import Image
 
+from fer_core import Engine
+from fer_core.examples import EXAMPLES_PER_KIND, EXAMPLES_SPLIT, KINDS, PeopleExample, find_examples
+from fer_core.fer2013 import DatasetError, find_default_data
 from fer_core.labels import LABEL_SETS
 from fer_core.models import ModelArtifacts, ModelMetrics
 from fer_core.uncertainty import not_sure_when, threshold_rule, when_sure_words
 from ui.charts import (
+    MODEL_AND_PEOPLE_KEY,
     accuracy_coverage,
     agreement_by_emotion,
     class_counts,
     confusion_heatmap,
+    model_and_people,
     per_class_metrics,
     reliability_diagram,
     training_curves,
 )
+from ui.engine import get_engine
 from ui.models import shipped_artifacts
+from ui.settings import Settings
+
+EXAMPLE_SIDE = 144  # px: a 48 px FER2013 face, enlarged three times
 
 
 def headline(m: ModelMetrics) -> None:
@@ -146,3 +157,40 @@ def honesty(m: ModelMetrics) -> None:
             f"FER2013's test set it is sure of **{private['coverage']:.0%}** of faces, {when_sure_words(private)} "
             f"(over all faces: {m.accuracy:.0%} by the labels). The threshold was chosen on a separate "
             f"validation set, as {threshold_rule(m.uncertainty)}.")
+
+
+@st.cache_data(show_spinner="Reading faces from FER2013…", max_entries=4)
+def _examples(_engine: Engine, model_file: str, data_path: str) -> list[PeopleExample]:
+    return find_examples(_engine, data_path)
+
+
+def people_examples(settings: Settings) -> None:
+    """FER2013's own faces, read by the model beside how the ten people voted, where a copy of FER2013 with
+    FER+'s votes is at hand: the repository ships none of its faces."""
+    st.markdown("#### The model beside ten people, face by face")
+    data_path = find_default_data()
+    if data_path is None:
+        st.caption("Set FER_DATA to a copy of FER2013 with FER+'s votes (fer2013.npz, or fer2013.csv with FER+'s "
+                   "fer2013new.csv beside it) to see some of its faces here, each read by the model beside how "
+                   "ten people voted.")
+        return
+    engine = get_engine(settings)
+    try:
+        examples = _examples(engine, str(engine.classifier.path), str(data_path))
+    except DatasetError as err:
+        st.warning(f"The copy of FER2013 at {data_path} could not be read, so no faces are shown here: {err}")
+        return
+    if not examples:
+        st.caption(f"The copy of FER2013 at {data_path} has no FER+ votes, so there is no one to compare with.")
+        return
+    st.caption(f"{EXAMPLES_PER_KIND} faces of each kind, drawn at random from {EXAMPLES_SPLIT} (from FER_DATA or "
+               f"the copy beside the app), not picked for how the model reads them. {MODEL_AND_PEOPLE_KEY}")
+    for kind, heading in KINDS.items():
+        st.markdown(f"**{heading}**")
+        for n, (column, example) in enumerate(zip(st.columns(EXAMPLES_PER_KIND),
+                                                   [e for e in examples if e.kind == kind])):
+            column.image(np.asarray(Image.fromarray(example.face).resize((EXAMPLE_SIDE, EXAMPLE_SIDE),
+                                                                         Image.BICUBIC)))
+            column.caption(example.words)
+            column.plotly_chart(model_and_people(example.reading.probs, example.people_share),
+                                key=f"people-{kind}-{n}", config={"displayModeBar": False})

@@ -150,7 +150,7 @@ def calibrate_on_public_test(model, data, bins: int = BINS, recall_floors: dict[
     votes, the people's majority or their vote distributions, on the faces that have them; the ECE is then also
     measured against their majority. ``recall_floors`` (emotion: PublicTest recall of the original labels) first
     fits class offsets (:func:`fit_class_bias`) that keep those emotions readable."""
-    from fer_core.training import ferplus
+    from fer_core import ferplus
 
     if target not in CALIBRATION_TARGETS:
         raise ValueError(f"no calibration target {target!r}; the targets: {', '.join(CALIBRATION_TARGETS)}")

@@ -36,7 +36,7 @@ def public_test_table(members: list[keras.Model], names: list[str], data, max_si
     PublicTest as it would be built: with the class offsets ``recall_floors`` asks for, how many network passes a
     face costs, the accuracy on the labels, the agreement with the people's majority (where the data has their
     votes) and the NLL after its own temperature. Best by ``select_by`` first (see recipe.selection_score)."""
-    from fer_core.training import ferplus
+    from fer_core import ferplus
     from fer_core.training.calibrate import class_floors, fit_class_bias, fit_temperature, nll, soften
     from fer_core.training.recipe import selection_score
 
@@ -88,8 +88,8 @@ def main(argv=None) -> int:
     import argparse
     import sys
 
-    from fer_core.training import ferplus
-    from fer_core.training.data import load_fer2013
+    from fer_core import ferplus
+    from fer_core.fer2013 import load_fer2013
     from fer_core.training.export import as_float32, export_and_evaluate
     from fer_core.training.recipe import Recipe
     from fer_core.training.run_state import shown_path

@@ -17,14 +17,14 @@ from pathlib import Path
 
 import numpy as np
 
+from fer_core import ferplus
 from fer_core.classifier import EmotionClassifier
+from fer_core.fer2013 import Fer2013, load_fer2013
 from fer_core.labels import EMOTIONS, LABEL_SETS
 from fer_core.models import TFLITE_FILE, read_metrics
 from fer_core.timing import timed
-from fer_core.training import ferplus
 from fer_core.training.calibrate import BINS, chance_ece, ece_of, nll, reliability
 from fer_core.training.card import model_card, runs
-from fer_core.training.data import Fer2013, load_fer2013
 from fer_core.uncertainty import (
     MAX_NOT_SURE_WHERE_PEOPLE_AGREE,
     TARGET_ACCURACY,
@@ -70,7 +70,7 @@ def uncertainty_report(val: np.ndarray, y_val: np.ndarray, test: np.ndarray, y_t
     fer_core.uncertainty), and how it does there and on PrivateTest: how often a sure reading is the original
     label, and, with votes, the people's majority (the label set the threshold follows)."""
     if val_votes is not None:
-        agreed = (ferplus.majority(val_votes) >= 0) & (val_votes.max(1) >= 8)
+        agreed = ferplus.people_agree(val_votes)
         threshold = math.floor(threshold_for_agreed_faces(focus(val)[agreed]) * 1e4) / 1e4  # stored: 4 places, down
         report = {"threshold": threshold, "max_not_sure_where_people_agree": MAX_NOT_SURE_WHERE_PEOPLE_AGREE,
                   "agreed_faces": int(agreed.sum()), "chosen_on": "PublicTest"}
@@ -107,16 +107,16 @@ def people_report(probs: np.ndarray, votes: np.ndarray, threshold: float, labels
     people's taste for calm must still read."""
     top, unsure = probs.argmax(1), focus(probs) < threshold
     crowd = ferplus.majority(votes)
-    valid, agreed, split = crowd >= 0, votes.max(1) >= 8, votes.max(1) < 5
+    valid, agreed, split = crowd >= 0, ferplus.people_agree(votes), ferplus.people_split(votes)
     neutral = crowd == EMOTIONS.index("neutral")
-    clear = valid & agreed & (crowd == labels)
+    clear = agreed & (crowd == labels)
     def rate(hits: np.ndarray, where: np.ndarray) -> float | None:
         return round(float(hits[where].mean()), 4) if where.any() else None
 
     return {"faces": int(valid.sum()), "agreement": rate(top == crowd, valid),
             "agreement_on_neutral": rate(top == crowd, neutral), "neutral_faces": int(neutral.sum()),
-            "not_sure_where_people_agree": rate(unsure, valid & agreed),
-            "not_sure_where_people_split": rate(unsure, valid & split),
+            "not_sure_where_people_agree": rate(unsure, agreed),
+            "not_sure_where_people_split": rate(unsure, split),
             "ece": round(ece_of(reliability(probs[valid], crowd[valid])), 4) if valid.any() else None,
             "one_person_agreement": round(ferplus.one_person_agreement(votes), 4),
             "agreement_by_emotion": {name: rate(top == crowd, crowd == i) for i, name in enumerate(EMOTIONS)},

@@ -17,8 +17,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import tensorflow as tf  # noqa: E402
 
+from fer_core.fer2013 import Fer2013  # noqa: E402
 from fer_core.models import TFLITE_FILE  # noqa: E402
-from fer_core.training.data import Fer2013  # noqa: E402
 from fer_core.training.evaluate import evaluate, write_artifacts  # noqa: E402
 
 

@@ -40,7 +40,7 @@ def augmented_views(faces: np.ndarray, count: int, seed: int, batch: int = 1024)
 
 def blend_targets(targets: np.ndarray, teacher_probs: np.ndarray, weight: float) -> np.ndarray:
     """``(1 - weight) x targets + weight x teacher_probs``, for rows of 7 that sum to 1 (the label's targets, see
-    fer_core.training.ferplus.label_targets, broadcast over the teacher's views)."""
+    fer_core.ferplus.label_targets, broadcast over the teacher's views)."""
     if not 0.0 <= weight <= 1.0:
         raise ValueError(f"the teacher's weight must lie in [0, 1]; got {weight}")
     return ((1.0 - weight) * targets + weight * teacher_probs).astype(np.float32)

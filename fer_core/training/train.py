@@ -27,9 +27,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
+from fer_core import ferplus  # noqa: E402
+from fer_core.fer2013 import load_fer2013  # noqa: E402
 from fer_core.labels import EMOTIONS  # noqa: E402
-from fer_core.training import ferplus, run_state  # noqa: E402
-from fer_core.training.data import load_fer2013  # noqa: E402
+from fer_core.training import run_state  # noqa: E402
 from fer_core.training.networks import allow_xla, augmentation, build_cnn, widen  # noqa: E402
 from fer_core.training.precision import PRECISIONS, choose_precision, gpu_names, machine_name, step_seconds  # noqa: E402
 from fer_core.training.recipe import Recipe, selection_score  # noqa: E402

@@ -137,7 +137,7 @@ def main(argv=None) -> int:
     args = p.parse_args(argv)
 
     from fer_core.classifier import EmotionClassifier
-    from fer_core.training.data import load_fer2013
+    from fer_core.fer2013 import load_fer2013
 
     data = load_fer2013(args.data)
     x_train, _ = data.split("Training")

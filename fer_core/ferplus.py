@@ -39,10 +39,30 @@ def read_release(csv_path: Path, usage: np.ndarray) -> np.ndarray:
     return votes
 
 
+VOTERS = 10  # FER+'s annotators per face
+AGREE_VOTES = 8  # the people agree on a face where this many of the ten chose one of our emotions ...
+SPLIT_VOTES = 5  # ... and split on it where no emotion has this many: half of them
+
+
+def our_votes(votes: np.ndarray) -> np.ndarray:
+    """(N, 7) the votes for each of our emotions, in our order (the rest went to contempt, unknown, not-a-face)."""
+    return votes[:, _TO_OURS]
+
+
+def people_agree(votes: np.ndarray) -> np.ndarray:
+    """bool (N,): AGREE_VOTES or more of the ten chose the same emotion, one of ours."""
+    return (majority(votes) >= 0) & (votes.max(1) >= AGREE_VOTES)
+
+
+def people_split(votes: np.ndarray) -> np.ndarray:
+    """bool (N,): the majority is one of our emotions, but no emotion has SPLIT_VOTES of the ten."""
+    return (majority(votes) >= 0) & (votes.max(1) < SPLIT_VOTES)
+
+
 def people_distribution(votes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """float32 (N, 7) share of each of our emotions among the votes that chose one of them, and bool (N,) which
     faces have such votes (the rows of the others are zero)."""
-    ours = votes[:, _TO_OURS].astype(np.float32)
+    ours = our_votes(votes).astype(np.float32)
     total = ours.sum(1, keepdims=True)
     usable = total[:, 0] > 0
     return np.divide(ours, total, out=np.zeros_like(ours), where=total > 0), usable
@@ -52,7 +72,7 @@ def majority(votes: np.ndarray) -> np.ndarray:
     """int (N,): the emotion most of the ten chose, in our order; -1 where the most votes went to contempt,
     unknown or not-a-face alone, or there are no votes. A tie between our emotions goes to the first in our
     order (so 3,518 of PrivateTest's faces count, 1,172 of them neutral)."""
-    top = votes[:, _TO_OURS] == votes.max(1, keepdims=True)
+    top = our_votes(votes) == votes.max(1, keepdims=True)
     valid = top.any(1) & (votes.sum(1) > 0)
     return np.where(valid, top.argmax(1), -1)
 

@@ -6,7 +6,7 @@
 * the project's ``fer2013.npz`` (arrays ``x``, ``y``, ``usage``).
 
 FER+'s ten votes per face come along where the data has them: ``ferplus_votes`` in the .npz, or FER+'s
-``fer2013new.csv`` beside ``fer2013.csv`` (see fer_core.training.ferplus).
+``fer2013new.csv`` beside ``fer2013.csv`` (see fer_core.ferplus).
 
 Every reader returns a :class:`Fer2013` with ``x`` uint8 (N, 48, 48), ``y`` uint8 (N,) and
 ``usage`` (N,) holding one of :data:`SPLITS`.
@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import csv
 import os
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+from fer_core import ferplus
 from fer_core.faces import FACE_SIZE
 from fer_core.labels import EMOTIONS, SPLITS
-from fer_core.training import ferplus
 
 DEFAULT_DATA_CANDIDATES = ("../shared/data/fer2013.npz",)
 
@@ -76,7 +77,7 @@ def load_fer2013(path: str | os.PathLike) -> Fer2013:
 
 def find_default_data() -> Path | None:
     """The dataset named by ``FER_DATA``, else the shared copy beside the checkout, if either exists."""
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[1]  # the checkout
     candidates = [os.environ.get("FER_DATA")] + [root / c for c in DEFAULT_DATA_CANDIDATES]
     for candidate in candidates:
         if candidate and Path(candidate).exists():
@@ -97,7 +98,13 @@ def _checked(x: np.ndarray, y: np.ndarray, usage: np.ndarray, skipped: int = 0,
 
 
 def _load_npz(path: Path) -> Fer2013:
-    with np.load(path) as data:
+    try:
+        archive = np.load(path)  # never pickles: allow_pickle stays off
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as err:  # not an .npz at all, or cut short
+        raise DatasetError(f"{path} is not a readable .npz file ({err})") from err
+    if not hasattr(archive, "files"):  # one bare array saved by np.save
+        raise DatasetError(f"{path} holds one array, not the arrays x, y and usage")
+    with archive as data:
         missing = {"x", "y", "usage"} - set(data.files)
         if missing:
             raise DatasetError(f"{path} lacks the arrays {sorted(missing)}")
