@@ -44,6 +44,13 @@ class Engine:
         """Already-cropped faces, uint8 (N, 48, 48) -> (N, 7) probabilities."""
         return self.classifier.predict(faces)
 
+    def read(self, crops: np.ndarray, boxes, scores) -> list[FaceResult]:
+        """Already-cropped faces, uint8 (N, 48, 48), as results: each with its box and detector score, the
+        model's probabilities and its "not sure" threshold."""
+        probs = self.classify(crops)
+        return [FaceResult(box, score, tuple(float(p) for p in row), self.classifier.threshold)
+                for box, score, row in zip(boxes, scores, probs)]
+
     def explain(self, faces: np.ndarray) -> np.ndarray:
         """Already-cropped faces, uint8 (N, 48, 48) -> float32 (N, 48, 48) maps in [0, 1] of how much each
         pixel pushed the model toward its predicted emotion (randomized input sampling, see fer_core.explain)."""
@@ -70,8 +77,5 @@ class Engine:
         crops = crop_faces(to_gray(photo.rgb), [d.box for d in detections])
         if not detections:
             return [], crops
-        probs = self.classify(crops)
-        threshold = self.classifier.threshold
-        faces = [FaceResult(d.box, d.score, tuple(float(p) for p in row), threshold)
-                 for d, row in zip(detections, probs)]
+        faces = self.read(crops, [d.box for d in detections], [d.score for d in detections])
         return rescale(faces, photo.scale, photo.full_size), crops

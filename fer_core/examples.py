@@ -11,7 +11,7 @@ import numpy as np
 
 from fer_core import ferplus
 from fer_core.engine import Engine
-from fer_core.fer2013 import Fer2013, find_default_data, load_fer2013
+from fer_core.fer2013 import Fer2013, load_fer2013
 from fer_core.labels import EMOTIONS
 from fer_core.results import FaceResult
 
@@ -76,18 +76,14 @@ def draw_examples(data: Fer2013, engine: Engine, per_kind: int = EXAMPLES_PER_KI
     if not chosen:
         return []
     crops = np.stack([x[i] for _, i in chosen])
-    probs = engine.classify(crops)
-    threshold = engine.classifier.threshold
+    whole_face = (0, 0, crops.shape[2], crops.shape[1])  # already a face: no detector, the whole crop
+    readings = engine.read(crops, [whole_face] * len(crops), [1.0] * len(crops))
     ours = ferplus.our_votes(votes)
-    return [PeopleExample(kind, crops[n], EMOTIONS[int(y[i])], tuple(int(v) for v in ours[i]),
-                          FaceResult((0, 0, crops.shape[2], crops.shape[1]), 1.0, tuple(float(p) for p in row),
-                                     threshold))
-            for n, ((kind, i), row) in enumerate(zip(chosen, probs))]
+    return [PeopleExample(kind, face, EMOTIONS[int(y[i])], tuple(int(v) for v in ours[i]), reading)
+            for (kind, i), face, reading in zip(chosen, crops, readings)]
 
 
-def find_examples(engine: Engine, path: str | Path | None = None, per_kind: int = EXAMPLES_PER_KIND
-                  ) -> list[PeopleExample]:
-    """:func:`draw_examples` from the dataset at ``path``, else the one :func:`find_default_data` finds; [] where
-    there is none. Raises fer_core.fer2013.DatasetError for a dataset that cannot be read."""
-    path = path or find_default_data()
-    return draw_examples(load_fer2013(path), engine, per_kind) if path else []
+def find_examples(engine: Engine, path: str | Path, per_kind: int = EXAMPLES_PER_KIND) -> list[PeopleExample]:
+    """:func:`draw_examples` from the dataset at ``path`` (fer_core.fer2013.find_default_data finds one). Raises
+    fer_core.fer2013.DatasetError for a dataset that cannot be read."""
+    return draw_examples(load_fer2013(path), engine, per_kind)

@@ -178,7 +178,7 @@ def people_examples(settings: Settings) -> None:
     try:
         examples = _examples(engine, str(engine.classifier.path), str(data_path))
     except DatasetError as err:
-        st.warning(f"The copy of FER2013 at {data_path} could not be read, so no faces are shown here: {err}")
+        st.warning(f"The copy of FER2013 could not be read, so no faces are shown here: {err}")
         return
     if not examples:
         st.caption(f"The copy of FER2013 at {data_path} has no FER+ votes, so there is no one to compare with.")
