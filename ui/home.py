@@ -41,8 +41,11 @@ def models_in_words() -> str:
     if not (accurate and fast):
         return "No trained model is installed: see the README."
     people = f"{accurate.agreement_words} " if accurate.agreement_words else ""
-    return (f"Two models we trained on FER2013's 35,887 faces. **Accurate**, for photos and video, combines two "
-            f"networks. {people}On FER2013's original labels it scores {accurate.accuracy:.1%}. **Fast**, for live "
-            f"video, is one smaller network that learned from an earlier Accurate ({fast.accuracy:.1%}), at a "
-            "fraction of the cost. The photo pages let you switch between them in the sidebar. Expect mistakes "
-            "all the same, mostly between fear, sad and surprise.")
+    fast_people = (f": it agrees with the people's majority on {fast.people['agreement']:.1%}"
+                   if fast.people and fast.people.get("agreement") is not None else "")
+    mix_up = accurate.confusion_words("people" if accurate.confusion("people") else "labels")
+    return (f"Two models we trained on FER2013's 35,887 faces and on how ten people read each one. **Accurate**, for "
+            f"photos and video, combines two networks. {people}On FER2013's original labels it scores "
+            f"{accurate.accuracy:.1%}. **Fast**, for live video, is one smaller network that learned from Accurate"
+            f"{fast_people}, at a fraction of the cost. The photo pages let you switch between them in the sidebar. "
+            f"Expect mistakes all the same. {mix_up}")
