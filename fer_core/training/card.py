@@ -138,7 +138,7 @@ def _calibration_section(m: dict) -> str:
                 f"({c['bins']} bins) from {after['ece_before']:.3f} to {after['ece_after']:.3f}."
                 + (f" Against the people's majority, from {after['people_ece_before']:.3f} to "
                    f"{after['people_ece_after']:.3f}." if "people_ece_after" in after else "")
-                + _class_bias_sentence(c))
+                + _class_bias_sentence(c) + _lean_sentence(c))
     else:
         text = (f"Not calibrated. On PrivateTest: expected calibration error ({r['bins']} bins) {r['ece']:.3f}, "
                 f"NLL {r['nll']:.3f}.")
@@ -153,6 +153,21 @@ def _class_bias_sentence(c: dict) -> str:
                      f"{floors[name]['floor']:.0%})" for name, bias in c["class_bias"].items())
     return (f"\nBefore the temperature, offsets to the log-probabilities keep emotions that people rarely choose "
             f"readable on the original labels: {kept}.")
+
+
+def _lean_sentence(c: dict) -> str:
+    lean = c.get("people_lean")
+    if not lean:
+        return ""
+    public = lean["public_test"]
+    if not lean["offsets"]:
+        return (f"\nNo offset towards the people raised PublicTest agreement with their majority while keeping "
+                f"accuracy on FER2013's labels there at least {lean['labels_floor']:.0%}.")
+    moved = ", ".join(f"{name} {offset:+.2f}" for name, offset in lean["offsets"].items())
+    return (f"\nThen offsets that lean towards the people ({moved}) raised PublicTest agreement with their majority "
+            f"from {public['agreement_before']:.1%} to {public['agreement_after']:.1%}, while accuracy on FER2013's "
+            f"labels there stayed at least {lean['labels_floor']:.0%} (from {public['labels_before']:.1%} to "
+            f"{public['labels_after']:.1%}).")
 
 
 def _chance_sentence(r: dict, faces: int) -> str:

@@ -31,13 +31,14 @@ def build_ensemble(members: list[keras.Model], mirror: bool = True, name: str = 
 
 
 def public_test_table(members: list[keras.Model], names: list[str], data, max_size: int | None = None,
-                      recall_floors: dict[str, float] | None = None, select_by: str = "labels") -> list[dict]:
+                      recall_floors: dict[str, float] | None = None, select_by: str = "labels",
+                      labels_floor: float | None = None) -> list[dict]:
     """Every subset of ``members`` (of at most ``max_size``), with and without the mirror image, scored on
-    PublicTest as it would be built: with the class offsets ``recall_floors`` asks for, how many network passes a
-    face costs, the accuracy on the labels, the agreement with the people's majority (where the data has their
-    votes) and the NLL after its own temperature. Best by ``select_by`` first (see recipe.selection_score)."""
+    PublicTest as it would be built: with the class offsets ``recall_floors`` and ``labels_floor`` ask for, how
+    many network passes a face costs, the accuracy on the labels, the agreement with the people's majority (where
+    the data has their votes) and the NLL after its own temperature. Best by ``select_by`` first (see recipe.selection_score)."""
     from fer_core import ferplus
-    from fer_core.training.calibrate import class_floors, fit_class_bias, fit_temperature, nll, soften
+    from fer_core.training.calibrate import class_floors, fit_class_bias, fit_temperature, lean_to_people, nll, soften
     from fer_core.training.recipe import selection_score
 
     x, y = data.split("PublicTest")
@@ -53,7 +54,10 @@ def public_test_table(members: list[keras.Model], names: list[str], data, max_si
             for mirror in (False, True):
                 views = [plain[i] for i in subset] + ([mirrored[i] for i in subset] if mirror else [])
                 probs = np.mean(views, axis=0)
-                read = soften(probs, 1.0, fit_class_bias(probs, y, floors)).argmax(1)  # no floors: no offset
+                bias = fit_class_bias(probs, y, floors)  # no floors: no offset
+                if labels_floor is not None and majority is not None:
+                    bias = lean_to_people(probs, y, majority, bias, floors, labels_floor)
+                read = soften(probs, 1.0, bias).argmax(1)
                 labels = float((read == y).mean())
                 agreement = float((read == majority)[majority >= 0].mean()) if majority is not None else None
                 rows.append({"members": [names[i] for i in subset], "mirror": mirror, "passes": len(views),
@@ -108,6 +112,10 @@ def main(argv=None) -> int:
     p.add_argument("--recall-floor", action="append", default=[], metavar="EMOTION=RECALL",
                    help="keep this emotion's PublicTest recall of the original labels at least this high, by a "
                         "class offset fitted with the temperature (e.g. fear=0.45); repeatable")
+    p.add_argument("--labels-floor", type=float, metavar="ACCURACY",
+                   help="lean towards the people: class offsets, fitted on PublicTest, that raise agreement with the "
+                        "people's majority as long as accuracy on the original labels stays at least this high there "
+                        "(e.g. 0.68) and the recall floors hold; needs FER+'s votes")
     Recipe.add_arguments(p, only=("calibrate_to", "calibrate_by", "select_by"))
     p.add_argument("--compare", action="store_true", help="print the best subsets' PublicTest figures and stop")
     p.add_argument("--rows", type=int, default=25, help="how many of the best subsets to print")
@@ -127,6 +135,8 @@ def main(argv=None) -> int:
     data = load_fer2013(args.data)
     if recipe.select_by != "labels" and data.votes is None:
         p.error(f"--select-by {recipe.select_by} needs FER+'s votes: {ferplus.WHERE_VOTES_COME_FROM}")
+    if args.labels_floor is not None and data.votes is None:
+        p.error(f"--labels-floor needs FER+'s votes: {ferplus.WHERE_VOTES_COME_FROM}")
     mirror = not args.no_mirror
     candidates = _member_metrics(names)
     picked = list(range(len(names)))
@@ -134,7 +144,7 @@ def main(argv=None) -> int:
         largest = min(n for n in (args.max_members, args.max_passes, len(members)) if n)
         passes = args.max_passes or 2 * largest  # with no pass budget, any mirroring of the largest subset
         rows = public_test_table(members, names, data, max_size=largest, recall_floors=recall_floors,
-                                 select_by=recipe.select_by)
+                                 select_by=recipe.select_by, labels_floor=args.labels_floor)
         print("| members | mirror | passes | PublicTest labels | agreement with the people | NLL |\n"
               "|---|---|---|---|---|---|")
         for r in rows[:args.rows]:
@@ -155,12 +165,13 @@ def main(argv=None) -> int:
     ensemble = {"members": shown, "mirror": mirror, "member_metrics": [candidates[i] for i in picked],
                 "command": " ".join(["--members", *shown, *([] if mirror else ["--no-mirror"]),
                                      *(f"--recall-floor {k}={v:g}" for k, v in recall_floors.items()),
+                                     *([] if args.labels_floor is None else [f"--labels-floor {args.labels_floor:g}"]),
                                      f"--calibrate-to {calibrate_to}", f"--calibrate-by {calibrate_by}"])}
     if len(candidates) > len(names):
         ensemble["candidates"] = candidates
     model = build_ensemble(members, mirror=mirror)
     export_and_evaluate(out, model, data, ensemble=ensemble, calibrate=True, recall_floors=recall_floors,
-                        calibrate_to=calibrate_to, calibrate_by=calibrate_by)
+                        labels_floor=args.labels_floor, calibrate_to=calibrate_to, calibrate_by=calibrate_by)
     return 0
 
 

@@ -57,19 +57,20 @@ def export_tflite(keras_path: str | os.PathLike, tflite_path: str | os.PathLike 
 
 def export_and_evaluate(out: Path, model, data: Fer2013, training: dict | None = None,
                         ensemble: dict | None = None, calibrate: bool = False,
-                        recall_floors: dict[str, float] | None = None, calibrate_to: str = "majority",
-                        calibrate_by: str = "brier") -> dict:
+                        recall_floors: dict[str, float] | None = None, labels_floor: float | None = None,
+                        calibrate_to: str = "majority", calibrate_by: str = "brier") -> dict:
     """After training: the float32 Keras ``model`` -> model.tflite (and, for a single network, model.keras
     without optimizer state, to ensemble or fine-tune later), then metrics.json, class_counts.json, model.md.
     With ``calibrate`` the served file has a temperature fitted on PublicTest baked in (and the class offsets
-    that ``recall_floors`` asks for), fitted to ``calibrate_to`` by ``calibrate_by`` (see
+    that ``recall_floors`` and ``labels_floor`` ask for), fitted to ``calibrate_to`` by ``calibrate_by`` (see
     fer_core.training.calibrate)."""
     from fer_core.training.calibrate import calibrate_on_public_test
 
     if ensemble is None:
         model.save(out / "model.keras")
     served, calibration = (calibrate_on_public_test(model, data, recall_floors=recall_floors, target=calibrate_to,
-                                                    objective=calibrate_by) if calibrate else (model, None))
+                                                    objective=calibrate_by, labels_floor=labels_floor)
+                           if calibrate else (model, None))
     if calibration:
         print(f"temperature {calibration['temperature']:.3f}: {json.dumps(calibration['private_test'])}",
               file=sys.stderr)
