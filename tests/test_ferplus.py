@@ -297,6 +297,46 @@ def test_leaning_to_the_people_buys_agreement_with_label_accuracy_down_to_the_fl
     assert np.array_equal(lean_to_people(probs, labels, majority, start, {}, labels_before + 0.5), start)  # no room
 
 
+def test_floors_that_compete_all_hold_and_a_lean_lifts_a_floored_class_back_instead_of_stopping():
+    from fer_core.training.calibrate import fit_class_bias, lean_to_people, soften
+
+    rng = np.random.default_rng(3)
+    n = 2000
+    angry, disgust, fear, neutral = (EMOTIONS.index(e) for e in ("angry", "disgust", "fear", "neutral"))
+    labels = rng.integers(0, 7, n)
+    logits = rng.normal(0, 1, (n, 7))
+    logits[np.arange(n), labels] += 2.0
+    logits[:, disgust] -= 1.5  # seldom said
+    logits[:, fear] -= 1.0
+    logits[labels == fear, disgust] += 1.6  # a fear face's runner-up is disgust: lifting disgust takes fear's faces
+    probs = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+
+    def recall(bias, cls):
+        return (soften(probs, 1.0, bias)[labels == cls].argmax(1) == cls).mean()
+
+    floors = {fear: recall(np.zeros(7), fear) + 0.1, disgust: recall(np.zeros(7), disgust) + 0.3}
+    bias = fit_class_bias(probs, labels, floors)
+    assert all(recall(bias, cls) >= floor for cls, floor in floors.items())
+
+    # The people call a third of the faces calm, and the model sees it only just short of its top emotion on the
+    # fear faces too: every step towards calm costs fear a face or two, which its offset must win back.
+    majority = labels.copy()
+    calm = (rng.random(n) < 0.35) & (labels != fear)
+    majority[calm] = neutral
+    logits[calm, neutral] = logits[calm].max(1) - rng.uniform(0, 0.4, calm.sum())
+    logits[labels == fear, neutral] = logits[labels == fear, fear] - rng.uniform(0, 0.3, (labels == fear).sum())
+    probs = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+    start = fit_class_bias(probs, labels, {fear: recall(np.zeros(7), fear)})
+    fear_floor = recall(start, fear)
+    read = soften(probs, 1.0, start).argmax(1)
+    labels_before, agreement_before = (read == labels).mean(), (read == majority).mean()
+    leaned = lean_to_people(probs, labels, majority, start, {fear: fear_floor}, labels_before - 0.04)
+    read = soften(probs, 1.0, leaned).argmax(1)
+    assert (read == majority).mean() > agreement_before + 0.01 and leaned[neutral] > start[neutral]
+    assert leaned[fear] > start[fear] and recall(leaned, fear) >= fear_floor  # lifted back, not given up
+    assert (read == labels).mean() >= labels_before - 0.04
+
+
 def test_one_person_against_the_other_nine():
     agree = np.array([[8, 2, 0, 0, 0, 0, 0, 0, 0, 0]], np.uint8)  # a neutral vote leaves neutral ahead: 8 of 10
     assert ferplus.one_person_agreement(agree) == pytest.approx(0.8)

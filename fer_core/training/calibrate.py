@@ -114,28 +114,32 @@ def class_floors(recall_floors: dict[str, float] | None) -> dict[int, float]:
 
 
 def fit_class_bias(probs: np.ndarray, labels: np.ndarray, floors: dict[int, float], step: float = 0.05,
-                   limit: float = 2.0) -> np.ndarray:
-    """Offsets to the log-probabilities, one a class: zero, except for each class in ``floors`` whose recall of
-    ``labels`` falls below its floor, which gets the smallest multiple of ``step`` (at most ``limit``) that
-    lifts it there. Why: the people rarely choose fear, so a model that learned from their votes says fear too
-    seldom for the faces people pull on purpose; a fear offset gives that back where the labels demand it."""
-    bias = np.zeros(probs.shape[1])
+                   limit: float = 2.0, start: np.ndarray | None = None) -> np.ndarray:
+    """Offsets to the log-probabilities, one a class: ``start`` (zero unless given), except for each class in
+    ``floors`` whose recall of ``labels`` falls below its floor, which gets the smallest multiple of ``step`` more
+    (up to ``limit``) that lifts it there. Why: the people rarely choose fear, so a model that learned from their
+    votes says fear too seldom for the faces people pull on purpose; a fear offset gives that back where the labels
+    demand it."""
+    bias = np.zeros(probs.shape[1]) if start is None else np.asarray(start, float).copy()
 
     def recall(cls: int) -> float:
         return float((soften(probs, 1.0, bias)[labels == cls].argmax(1) == cls).mean())
 
-    for cls, floor in floors.items():
-        while recall(cls) < floor and bias[cls] < limit - 1e-9:
-            bias[cls] = round(bias[cls] + step, 4)
-    return bias
+    while True:  # until every floor holds: lifting one class takes faces from another
+        low = [cls for cls, floor in floors.items() if recall(cls) < floor and bias[cls] < limit - 1e-9]
+        if not low:
+            return bias
+        bias[low[0]] = round(bias[low[0]] + step, 4)
 
 
 def lean_to_people(probs: np.ndarray, labels: np.ndarray, majority: np.ndarray, bias: np.ndarray,
                    floors: dict[int, float], labels_floor: float, step: float = 0.05, limit: float = 2.0) -> np.ndarray:
     """``bias`` with further offsets towards the people: one ``step`` at a time, on whichever class and sign most
     raises agreement with their ``majority`` (-1: no majority of ours), for as long as accuracy on ``labels`` stays
-    at least ``labels_floor``, each class in ``floors`` keeps its recall and no offset passes ``limit``. Why: the two
-    label sets disagree on a third of the faces (calm faces labelled sad, fear or angry), so some of the labels'
+    at least ``labels_floor``, each class in ``floors`` keeps its recall and no offset passes ``limit``. A step that
+    takes a floored class below its floor lifts that class's offset back (:func:`fit_class_bias`) before it is
+    judged: otherwise a floor met with nothing to spare (fear, most often) blocks every step towards calm. Why: the
+    two label sets disagree on a third of the faces (calm faces labelled sad, fear or angry), so some of the labels'
     accuracy can buy agreement with people; the floor says how much."""
     voted = majority >= 0
 
@@ -153,6 +157,7 @@ def lean_to_people(probs: np.ndarray, labels: np.ndarray, majority: np.ndarray, 
             for sign in (1, -1):
                 moved = bias.copy()
                 moved[cls] = round(moved[cls] + sign * step, 4)
+                moved = fit_class_bias(probs, labels, floors, step, limit, start=moved)
                 kept, gained = figures(moved)
                 if kept and abs(moved[cls]) <= limit + 1e-9 and gained > agreement + 1e-9:
                     moves.append((gained, moved))
