@@ -198,6 +198,11 @@ def test_the_temperature_fits_the_target_the_recipe_names(tmp_path):
                                               "agreement_before": 0.7623, "agreement_after": 0.7702}}}
     assert ("(neutral +0.10, sad -0.05) raised PublicTest agreement with their majority from 76.2% to 77.0%, while "
             "accuracy on FER2013's labels there stayed at least 68% (from 68.8% to 68.4%)") in _lean_sentence(leaned)
+    back = {"people_lean": {"labels_floor": 0.665, "offsets": {"neutral": -0.15},
+                            "public_test": {"labels_before": 0.646, "labels_after": 0.6652,
+                                            "agreement_before": 0.7725, "agreement_after": 0.761}}}
+    assert ("(neutral -0.15) brought PublicTest accuracy on them from 64.6% to 66.5%, up to its floor of 66.5%, "
+            "while agreement with the people's majority went from 77.2% to 76.1%") in _lean_sentence(back)
 
 
 def test_the_evaluator_chooses_the_threshold_by_the_people_and_scores_them_with_it(tiny_model, tmp_path):
@@ -293,8 +298,15 @@ def test_leaning_to_the_people_buys_agreement_with_label_accuracy_down_to_the_fl
             labels_moved, agreement_moved, fear_moved = figures(moved)
             assert labels_moved < floor or fear_moved < fear_before or agreement_moved <= agreement_after + 1e-9
     start = np.zeros(7)
-    start[sad] = 0.3
-    assert np.array_equal(lean_to_people(probs, labels, majority, start, {}, labels_before + 0.5), start)  # no room
+    start[neutral] = 1.0  # a model leaned far towards the people: far below the floor on the labels
+    labels_start, agreement_start, _ = figures(start)
+    assert labels_start < floor - 0.05
+    back = lean_to_people(probs, labels, majority, start, {fear: fear_before}, floor)
+    labels_back, agreement_back, fear_back = figures(back)
+    assert labels_back >= floor and fear_back >= fear_before and back[neutral] < start[neutral]
+    assert agreement_back >= agreement_before  # back to the floor, and as far towards the people as it allows
+    unreachable = lean_to_people(probs, labels, majority, np.zeros(7), {}, labels_before + 0.5)
+    assert figures(unreachable)[0] > labels_before  # as near as steps of one class get
 
 
 def test_floors_that_compete_all_hold_and_a_lean_lifts_a_floored_class_back_instead_of_stopping():

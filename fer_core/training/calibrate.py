@@ -134,36 +134,42 @@ def fit_class_bias(probs: np.ndarray, labels: np.ndarray, floors: dict[int, floa
 
 def lean_to_people(probs: np.ndarray, labels: np.ndarray, majority: np.ndarray, bias: np.ndarray,
                    floors: dict[int, float], labels_floor: float, step: float = 0.05, limit: float = 2.0) -> np.ndarray:
-    """``bias`` with further offsets towards the people: one ``step`` at a time, on whichever class and sign most
-    raises agreement with their ``majority`` (-1: no majority of ours), for as long as accuracy on ``labels`` stays
-    at least ``labels_floor``, each class in ``floors`` keeps its recall and no offset passes ``limit``. A step that
+    """``bias`` with further offsets that put accuracy on ``labels`` at ``labels_floor`` and agreement with the
+    people's ``majority`` (-1: no majority of ours) as high as that allows, one ``step`` on one class at a time;
+    each class in ``floors`` keeps its recall and no offset passes ``limit``. Where accuracy starts below the floor
+    (a model that learned mostly from the people), each step is the one that wins the labels the most per point of
+    agreement lost, until the floor holds; then, while it holds, the step that most raises agreement. A step that
     takes a floored class below its floor lifts that class's offset back (:func:`fit_class_bias`) before it is
     judged: otherwise a floor met with nothing to spare (fear, most often) blocks every step towards calm. Why: the
     two label sets disagree on a third of the faces (calm faces labelled sad, fear or angry), so some of the labels'
     accuracy can buy agreement with people; the floor says how much."""
     voted = majority >= 0
 
-    def figures(offsets: np.ndarray) -> tuple[bool, float]:
-        read = soften(probs, 1.0, offsets).argmax(1)
-        kept = (read == labels).mean() >= labels_floor and all(
-            (read[labels == cls] == cls).mean() >= floor for cls, floor in floors.items())
-        return kept, float((read == majority)[voted].mean())
-
-    bias = np.asarray(bias, float).copy()
-    agreement = figures(bias)[1]
-    while True:
-        moves = []
+    def steps(offsets: np.ndarray):
+        """(offsets, accuracy, agreement) of each step from ``offsets`` that keeps the recall floors."""
         for cls in range(probs.shape[1]):
             for sign in (1, -1):
-                moved = bias.copy()
+                moved = offsets.copy()
                 moved[cls] = round(moved[cls] + sign * step, 4)
                 moved = fit_class_bias(probs, labels, floors, step, limit, start=moved)
-                kept, gained = figures(moved)
-                if kept and abs(moved[cls]) <= limit + 1e-9 and gained > agreement + 1e-9:
-                    moves.append((gained, moved))
-        if not moves:
+                read = soften(probs, 1.0, moved).argmax(1)
+                if abs(moved[cls]) <= limit + 1e-9 and all(
+                        (read[labels == c] == c).mean() >= floor for c, floor in floors.items()):
+                    yield moved, float((read == labels).mean()), float((read == majority)[voted].mean())
+
+    bias = fit_class_bias(probs, labels, floors, step, limit, start=bias)
+    read = soften(probs, 1.0, bias).argmax(1)
+    accuracy, agreement = float((read == labels).mean()), float((read == majority)[voted].mean())
+    while accuracy < labels_floor:
+        back = [((a - agreement) / (acc - accuracy), moved, acc, a) for moved, acc, a in steps(bias) if acc > accuracy]
+        if not back:
             return bias
-        agreement, bias = max(moves, key=lambda move: move[0])
+        _, bias, accuracy, agreement = max(back, key=lambda move: move[0])
+    while True:
+        ahead = [(a, moved) for moved, acc, a in steps(bias) if acc >= labels_floor and a > agreement + 1e-9]
+        if not ahead:
+            return bias
+        agreement, bias = max(ahead, key=lambda move: move[0])
 
 
 def with_temperature(model, temperature: float, bias: np.ndarray | None = None):

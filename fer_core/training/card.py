@@ -164,6 +164,12 @@ def _lean_sentence(c: dict) -> str:
         return (f"\nNo offset towards the people raised PublicTest agreement with their majority while keeping "
                 f"accuracy on FER2013's labels there at least {lean['labels_floor']:.0%}.")
     moved = ", ".join(f"{name} {offset:+.2f}" for name, offset in lean["offsets"].items())
+    if public["labels_after"] > public["labels_before"]:  # a model that learned mostly from the people
+        reached = "up to" if public["labels_after"] >= lean["labels_floor"] else "but short of"
+        return (f"\nThen offsets back towards FER2013's labels ({moved}) brought PublicTest accuracy on them from "
+                f"{public['labels_before']:.1%} to {public['labels_after']:.1%}, {reached} its floor of "
+                f"{lean['labels_floor']:.1%}, while agreement with the people's majority went from "
+                f"{public['agreement_before']:.1%} to {public['agreement_after']:.1%}.")
     return (f"\nThen offsets that lean towards the people ({moved}) raised PublicTest agreement with their majority "
             f"from {public['agreement_before']:.1%} to {public['agreement_after']:.1%}, while accuracy on FER2013's "
             f"labels there stayed at least {lean['labels_floor']:.0%} (from {public['labels_before']:.1%} to "

@@ -113,9 +113,10 @@ def main(argv=None) -> int:
                    help="keep this emotion's PublicTest recall of the original labels at least this high, by a "
                         "class offset fitted with the temperature (e.g. fear=0.45); repeatable")
     p.add_argument("--labels-floor", type=float, metavar="ACCURACY",
-                   help="lean towards the people: class offsets, fitted on PublicTest, that raise agreement with the "
-                        "people's majority as long as accuracy on the original labels stays at least this high there "
-                        "(e.g. 0.68) and the recall floors hold; needs FER+'s votes")
+                   help="class offsets, fitted on PublicTest, that put accuracy on the original labels at least this "
+                        "high there (e.g. 0.68; stepping back towards the labels where a model starts below it) and "
+                        "agreement with the people's majority as high as that allows, while the recall floors hold; "
+                        "needs FER+'s votes")
     Recipe.add_arguments(p, only=("calibrate_to", "calibrate_by", "select_by"))
     p.add_argument("--compare", action="store_true", help="print the best subsets' PublicTest figures and stop")
     p.add_argument("--rows", type=int, default=25, help="how many of the best subsets to print")
