@@ -94,13 +94,16 @@ def one_person_agreement(votes: np.ndarray) -> float:
     return float(hits.mean()) if len(faces) else 0.0
 
 
-def label_targets(labels: np.ndarray, votes: np.ndarray | None, weight: float) -> np.ndarray:
+def label_targets(labels: np.ndarray, votes: np.ndarray | None, weight: float,
+                  kept: tuple[int, ...] = ()) -> np.ndarray:
     """float32 (N, 7) training targets: ``(1 - weight) x one_hot(label) + weight x the people's distribution``
-    where a face has usable votes, its one-hot label where it has none (or ``weight`` is 0)."""
+    where a face has usable votes, its one-hot label where it has none (or ``weight`` is 0), or where its label
+    is one of the classes ``kept``."""
     if not 0.0 <= weight <= 1.0:
         raise ValueError(f"the votes' weight must lie in [0, 1]; got {weight}")
     targets = np.eye(len(EMOTIONS), dtype=np.float32)[labels.astype(int)]
     if weight and votes is not None:
         people, usable = people_distribution(votes)
+        usable &= ~np.isin(labels, kept)
         targets[usable] = (1 - weight) * targets[usable] + weight * people[usable]
     return targets

@@ -41,6 +41,16 @@ def test_targets_blend_the_label_with_the_votes_and_faces_without_votes_keep_the
     np.testing.assert_allclose(targets.sum(1), 1.0)
     np.testing.assert_array_equal(ferplus.label_targets(labels, VOTES, 0.0), np.eye(7)[labels])
     np.testing.assert_array_equal(ferplus.label_targets(labels, None, 0.5), np.eye(7)[labels])
+    sad_kept = ferplus.label_targets(labels, VOTES, 0.5, kept=(EMOTIONS.index("sad"),))
+    np.testing.assert_array_equal(sad_kept[0], np.eye(7)[4])  # a face labelled sad learns from its label alone
+    np.testing.assert_allclose(sad_kept[1:], targets[1:])  # and only those faces
+    from fer_core.training.recipe import Recipe
+
+    recipe = Recipe(votes_weight=0.5, labels_kept_for="fear, disgust")
+    assert recipe.kept_classes == (EMOTIONS.index("fear"), EMOTIONS.index("disgust"))
+    assert "faces labelled fear or disgust keep their label whole" in recipe.labels_words()
+    with pytest.raises(ValueError, match="no emotion named feer"):
+        Recipe(labels_kept_for="feer")
     with pytest.raises(ValueError, match="votes' weight"):
         ferplus.label_targets(labels, VOTES, 1.5)
 

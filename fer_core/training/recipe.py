@@ -7,6 +7,7 @@ import argparse
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
+from fer_core.labels import EMOTIONS
 from fer_core.training.calibrate import CALIBRATION_TARGETS, OBJECTIVES
 
 OPTIMIZERS = ("sgd", "adamw")
@@ -50,6 +51,9 @@ class Recipe:
     erasing: bool = option(False, "add random erasing to the augmentation")
     votes_weight: float = option(0.0, "share of FER+'s ten votes per face in the label's targets (the rest is the "
                                       "original label); faces without usable votes keep their label")
+    labels_kept_for: str | None = option(None, "emotions, comma-separated (e.g. fear,disgust), whose labelled faces "
+                                               "keep their label whole, with no votes blended in: the people seldom "
+                                               "choose them, so votes teach a network to read those faces as calm")
     select_by: str = option("labels", "the PublicTest figure that picks the epoch a run keeps (and an ensemble's "
                                       "members, with --max-passes): labels (accuracy "
                                       "on the original labels), people (agreement with the people's majority) or "
@@ -77,6 +81,9 @@ class Recipe:
             raise ValueError("--teacher-views takes a whole number from 1, and more than 1 only with --teacher")
         if not 0.0 <= self.votes_weight <= 1.0:
             raise ValueError(f"the votes' weight must lie in [0, 1]; got {self.votes_weight}")
+        if unknown := set(self.kept_classes_names()) - set(EMOTIONS):
+            raise ValueError(f"--labels-kept-for: no emotion named {', '.join(sorted(unknown))}; the emotions: "
+                             f"{', '.join(EMOTIONS)}")
         if not 0.0 <= self.teacher_weight <= 1.0:
             raise ValueError(f"the teacher's weight must lie in [0, 1]; got {self.teacher_weight}")
         self.lr = PEAK_LR[self.optimizer] if self.lr is None else self.lr
@@ -119,6 +126,14 @@ class Recipe:
 
     # ------------------------------------------------------------ what it trains on
 
+    def kept_classes_names(self) -> list[str]:
+        return [name.strip() for name in (self.labels_kept_for or "").split(",") if name.strip()]
+
+    @property
+    def kept_classes(self) -> tuple[int, ...]:
+        """The classes of ``labels_kept_for``, whose labelled faces learn from their label alone."""
+        return tuple(EMOTIONS.index(name) for name in self.kept_classes_names())
+
     @property
     def flip_only(self) -> bool:
         """Teacher views are augmented copies made once, before training: the training graph only mirrors them,
@@ -135,6 +150,8 @@ class Recipe:
             words += ", random erasing"
         if self.votes_weight:
             words += f", labels {1 - self.votes_weight:.2g} original + {self.votes_weight:.2g} FER+ votes"
+            if self.kept_classes:
+                words += f" ({' and '.join(self.kept_classes_names())} faces: the label)"
         if self.select_by != "labels":
             words += f", kept by PublicTest {self.select_by}"
         if self.teacher:
@@ -151,8 +168,10 @@ class Recipe:
     def labels_words(self) -> str:
         if not self.votes_weight:
             return "with the original FER2013 labels"
+        kept = (f"; faces labelled {' or '.join(self.kept_classes_names())} keep their label whole"
+                if self.kept_classes else "")
         return (f"with targets of {1 - self.votes_weight:.2g} x the original FER2013 label + "
-                f"{self.votes_weight:.2g} x {VOTES_WORDS}")
+                f"{self.votes_weight:.2g} x {VOTES_WORDS}{kept}")
 
     def augmentation_words(self) -> str:
         changes = CHANGES + (", random erasing" if self.erasing else "")

@@ -74,7 +74,8 @@ def training_arrays(data, out: Path, recipe: Recipe):
     for option, needed in (("--votes-weight", recipe.votes_weight), ("--select-by", recipe.select_by != "labels")):
         if needed and data.votes is None:
             raise SystemExit(f"{option} needs FER+'s votes: {ferplus.WHERE_VOTES_COME_FROM}")
-    targets = ferplus.label_targets(y_train, data.split_votes("Training"), recipe.votes_weight)
+    targets = ferplus.label_targets(y_train, data.split_votes("Training"), recipe.votes_weight,
+                                    recipe.kept_classes)
     val = x_val[..., None].astype(np.float32), np.eye(len(EMOTIONS), dtype=np.float32)[y_val]
     if not recipe.teacher:
         return x_train[None], targets[None], *val
