@@ -280,7 +280,7 @@ def test_leaning_to_the_people_buys_agreement_with_label_accuracy_down_to_the_fl
     from fer_core.training.calibrate import lean_to_people, soften
 
     rng = np.random.default_rng(2)
-    n, neutral, sad, fear = 1400, EMOTIONS.index("neutral"), EMOTIONS.index("sad"), EMOTIONS.index("fear")
+    n, neutral, fear = 1400, EMOTIONS.index("neutral"), EMOTIONS.index("fear")
     labels = rng.integers(0, 7, n)
     majority = labels.copy()
     calm = rng.random(n) < 0.3
