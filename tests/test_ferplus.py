@@ -208,6 +208,13 @@ def test_the_temperature_fits_the_target_the_recipe_names(tmp_path):
                                               "agreement_before": 0.7623, "agreement_after": 0.7702}}}
     assert ("(neutral +0.10, sad -0.05) raised PublicTest agreement with their majority from 76.2% to 77.0%, while "
             "accuracy on FER2013's labels there stayed at least 68% (from 68.8% to 68.4%)") in _lean_sentence(leaned)
+    from fer_core.training.card import _class_bias_sentence
+
+    floored = {"class_bias": {"fear": 0.0, "disgust": 0.55},
+               "recall_floors": {"fear": {"floor": 0.45, "public_test": 0.456},
+                                 "disgust": {"floor": 0.65, "public_test": 0.661}}}
+    assert ("fear none needed (PublicTest recall 45.6%, floor 45%), disgust +0.55 (PublicTest recall 66.1%, floor "
+            "65%)") in _class_bias_sentence(floored)
     back = {"people_lean": {"labels_floor": 0.665, "offsets": {"neutral": -0.15},
                             "public_test": {"labels_before": 0.646, "labels_after": 0.6652,
                                             "agreement_before": 0.7725, "agreement_after": 0.761}}}
