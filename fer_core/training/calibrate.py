@@ -143,7 +143,11 @@ def lean_to_people(probs: np.ndarray, labels: np.ndarray, majority: np.ndarray, 
     judged: otherwise a floor met with nothing to spare (fear, most often) blocks every step towards calm. Why: the
     two label sets disagree on a third of the faces (calm faces labelled sad, fear or angry), so some of the labels'
     accuracy can buy agreement with people; the floor says how much."""
-    voted = majority >= 0
+    def figures(offsets: np.ndarray) -> tuple[bool, float, float]:
+        """Whether the recall floors hold, the accuracy on the labels and the agreement with the people."""
+        read = soften(probs, 1.0, offsets).argmax(1)
+        held = all((read[labels == c] == c).mean() >= floor for c, floor in floors.items())
+        return held, float((read == labels).mean()), float((read == majority)[majority >= 0].mean())
 
     def steps(offsets: np.ndarray):
         """(offsets, accuracy, agreement) of each step from ``offsets`` that keeps the recall floors."""
@@ -152,14 +156,12 @@ def lean_to_people(probs: np.ndarray, labels: np.ndarray, majority: np.ndarray, 
                 moved = offsets.copy()
                 moved[cls] = round(moved[cls] + sign * step, 4)
                 moved = fit_class_bias(probs, labels, floors, step, limit, start=moved)
-                read = soften(probs, 1.0, moved).argmax(1)
-                if abs(moved[cls]) <= limit + 1e-9 and all(
-                        (read[labels == c] == c).mean() >= floor for c, floor in floors.items()):
-                    yield moved, float((read == labels).mean()), float((read == majority)[voted].mean())
+                held, accuracy, agreement = figures(moved)
+                if held and abs(moved[cls]) <= limit + 1e-9:
+                    yield moved, accuracy, agreement
 
     bias = fit_class_bias(probs, labels, floors, step, limit, start=bias)
-    read = soften(probs, 1.0, bias).argmax(1)
-    accuracy, agreement = float((read == labels).mean()), float((read == majority)[voted].mean())
+    _, accuracy, agreement = figures(bias)
     while accuracy < labels_floor:
         back = [((a - agreement) / (acc - accuracy), moved, acc, a) for moved, acc, a in steps(bias) if acc > accuracy]
         if not back:
@@ -244,6 +246,15 @@ def calibrate_on_public_test(model, data, bins: int = BINS, recall_floors: dict[
     if lean:
         calibration["people_lean"] = lean
     return with_temperature(model, temperature, bias), calibration
+
+
+def graph_offsets(calibration: dict) -> np.ndarray | None:
+    """The class offsets a model's graph adds to its log-probabilities, from the record
+    :func:`calibrate_on_public_test` makes: the recall floors' (``class_bias``) plus the lean's
+    (``people_lean.offsets``, relative to those); None where there are none."""
+    parts = [calibration.get("class_bias") or {}, (calibration.get("people_lean") or {}).get("offsets") or {}]
+    bias = np.array([sum(part.get(name, 0.0) for part in parts) for name in EMOTIONS], np.float32)
+    return bias if bias.any() else None
 
 
 def _read_figures(probs: np.ndarray, labels: np.ndarray, majority: np.ndarray, bias: np.ndarray) -> dict:

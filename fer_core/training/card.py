@@ -149,8 +149,9 @@ def _class_bias_sentence(c: dict) -> str:
     if not c.get("class_bias"):
         return ""
     floors = c["recall_floors"]
-    kept = ", ".join(f"{name} {f'+{bias:.2f}' if bias else 'none needed'} (PublicTest recall {floors[name]['public_test']:.1%}, floor "
-                     f"{floors[name]['floor']:.0%})" for name, bias in c["class_bias"].items())
+    kept = ", ".join(f"{name} {f'+{bias:.2f}' if bias else 'none needed'} (PublicTest recall "
+                     f"{floors[name]['public_test']:.1%}, floor {floors[name]['floor']:.0%})"
+                     for name, bias in c["class_bias"].items())
     return (f"\nBefore the temperature, offsets to the log-probabilities keep emotions that people rarely choose "
             f"readable on the original labels: {kept}.")
 

@@ -81,7 +81,7 @@ class Recipe:
             raise ValueError("--teacher-views takes a whole number from 1, and more than 1 only with --teacher")
         if not 0.0 <= self.votes_weight <= 1.0:
             raise ValueError(f"the votes' weight must lie in [0, 1]; got {self.votes_weight}")
-        if unknown := set(self.kept_classes_names()) - set(EMOTIONS):
+        if unknown := set(self.kept_emotions) - set(EMOTIONS):
             raise ValueError(f"--labels-kept-for: no emotion named {', '.join(sorted(unknown))}; the emotions: "
                              f"{', '.join(EMOTIONS)}")
         if not 0.0 <= self.teacher_weight <= 1.0:
@@ -126,13 +126,14 @@ class Recipe:
 
     # ------------------------------------------------------------ what it trains on
 
-    def kept_classes_names(self) -> list[str]:
-        return [name.strip() for name in (self.labels_kept_for or "").split(",") if name.strip()]
+    @property
+    def kept_emotions(self) -> tuple[str, ...]:
+        """The emotions of ``labels_kept_for``, whose labelled faces learn from their label alone."""
+        return tuple(name.strip() for name in (self.labels_kept_for or "").split(",") if name.strip())
 
     @property
     def kept_classes(self) -> tuple[int, ...]:
-        """The classes of ``labels_kept_for``, whose labelled faces learn from their label alone."""
-        return tuple(EMOTIONS.index(name) for name in self.kept_classes_names())
+        return tuple(EMOTIONS.index(name) for name in self.kept_emotions)
 
     @property
     def flip_only(self) -> bool:
@@ -150,8 +151,8 @@ class Recipe:
             words += ", random erasing"
         if self.votes_weight:
             words += f", labels {1 - self.votes_weight:.2g} original + {self.votes_weight:.2g} FER+ votes"
-            if self.kept_classes:
-                words += f" ({' and '.join(self.kept_classes_names())} faces: the label)"
+            if self.kept_emotions:
+                words += f" ({' and '.join(self.kept_emotions)} faces: the label)"
         if self.select_by != "labels":
             words += f", kept by PublicTest {self.select_by}"
         if self.teacher:
@@ -168,8 +169,8 @@ class Recipe:
     def labels_words(self) -> str:
         if not self.votes_weight:
             return "with the original FER2013 labels"
-        kept = (f"; faces labelled {' or '.join(self.kept_classes_names())} keep their label whole"
-                if self.kept_classes else "")
+        kept = (f"; faces labelled {' or '.join(self.kept_emotions)} keep their label whole"
+                if self.kept_emotions else "")
         return (f"with targets of {1 - self.votes_weight:.2g} x the original FER2013 label + "
                 f"{self.votes_weight:.2g} x {VOTES_WORDS}{kept}")
 

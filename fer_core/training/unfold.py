@@ -99,14 +99,12 @@ def unfold(tflite_path: Path, faces: np.ndarray, member: int | None = None):
 def calibrated(probs: np.ndarray, folder: Path) -> np.ndarray:
     """The unfolded network's probabilities as the file gives them: with its temperature and class offsets (the
     recall floors' and, where it has one, the lean's, which add up inside the graph)."""
-    from fer_core.labels import EMOTIONS
     from fer_core.models import read_metrics
-    from fer_core.training.calibrate import soften
+    from fer_core.training.calibrate import graph_offsets, soften
 
-    calibration = (read_metrics(folder).calibration or {}) if read_metrics(folder) else {}
-    parts = [calibration.get("class_bias") or {}, (calibration.get("people_lean") or {}).get("offsets") or {}]
-    bias = np.array([sum(part.get(name, 0.0) for part in parts) for name in EMOTIONS], np.float32)
-    return soften(probs, calibration.get("temperature", 1.0), bias if bias.any() else None)
+    metrics = read_metrics(folder)
+    calibration = (metrics.calibration or {}) if metrics else {}
+    return soften(probs, calibration.get("temperature", 1.0), graph_offsets(calibration))
 
 
 def member_probabilities(tflite_path: Path, member: int, faces: np.ndarray, batch: int = 128) -> np.ndarray:
