@@ -55,6 +55,32 @@ def test_targets_blend_the_label_with_the_votes_and_faces_without_votes_keep_the
         ferplus.label_targets(labels, VOTES, 1.5)
 
 
+def test_the_offsets_a_model_ships_with_are_recipe_options_the_trainer_and_the_ensemble_share():
+    import argparse
+
+    from fer_core.training.recipe import Recipe
+
+    for only in (None, ("recall_floor", "labels_floor", "select_by")):  # the trainer's options; the ensemble's
+        parser = argparse.ArgumentParser()
+        Recipe.add_arguments(parser, only=only)
+        recipe = Recipe.from_args(parser.parse_args(["--recall-floor", "fear=0.45", "--recall-floor", "disgust=0.65",
+                                                     "--labels-floor", "0.67", "--select-by", "served"]))
+        assert recipe.recall_floors == {"fear": 0.45, "disgust": 0.65} and recipe.labels_floor == 0.67
+    assert recipe.needing_votes() == ["--select-by served", "--labels-floor 0.67"]
+    assert recipe.selection_words() == ("The epoch with the best PublicTest agreement with the people's majority "
+                                        "after the class offsets it would ship with (fear recall at least 0.45, "
+                                        "disgust recall at least 0.65, labels at least 67%) is kept.")
+    assert recipe.summary().endswith("kept by PublicTest served, offsets for fear recall at least 0.45, disgust "
+                                     "recall at least 0.65, labels at least 67%")
+    assert Recipe.from_record(recipe.record()).recall_floors == recipe.recall_floors  # a resumed run keeps them
+    assert Recipe().recall_floors == {} and not Recipe().has_offsets and Recipe().needing_votes() == []
+    for wrong, message in ((dict(recall_floor=["feer=0.4"]), "one of the emotions"),
+                           (dict(recall_floor=["fear=high"]), "EMOTION=RECALL"),
+                           (dict(select_by="served"), "needs the offsets it would ship with")):
+        with pytest.raises(ValueError, match=message):
+            Recipe(**wrong)
+
+
 def write_release(path, usage, votes, names=None):
     with open(path, "w", newline="") as f:
         writer = csv.writer(f)

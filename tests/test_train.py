@@ -16,6 +16,7 @@ from fer_core.classifier import EmotionClassifier
 from fer_core.fer2013 import find_default_data, load_fer2013
 from fer_core.models import MODELS_DIR, shipped_model_names
 from fer_core.training.evaluate import TEST_SPLIT, people_report, predict_all
+from fer_core.training.recipe import Recipe
 
 pytestmark = pytest.mark.slow
 TINY = ["--epochs", "1", "--width", "4", "--batch-size", "16", "--verbose", "0"]
@@ -77,11 +78,18 @@ def test_resume_continues_from_the_checkpoint(tiny_npz, tmp_path):
     assert json.loads((tmp_path / "train_state.json").read_text())["epochs_done"] == 2
 
 
-def test_select_by_people_keeps_the_epoch_that_agrees_most_with_them(tmp_path):
+@pytest.mark.parametrize("select_by, figure, offsets", [
+    ("people", "val_agreement", []),
+    ("served", "val_served_agreement", ["--recall-floor", "fear=0.5", "--labels-floor", "0.4"])])
+def test_select_by_people_keeps_the_epoch_that_agrees_most_with_them(tmp_path, select_by, figure, offsets):
     """The people disagree with the labels on most faces, so the two figures pick epochs apart: the kept epoch
-    is the one with the best PublicTest agreement, and history.csv records it beside the accuracy."""
+    is the one with the best PublicTest agreement (served: after the class offsets fitted to that epoch, which
+    are what it would ship with), and history.csv records it beside the accuracy."""
     from fer_core import ferplus
+    from fer_core.fer2013 import load_fer2013
     from fer_core.labels import EMOTIONS
+    from fer_core.training.calibrate import fit_offsets, read_figures
+    from fer_core.training.train import load_weights, network
 
     data = tiny_fer2013()
     votes = np.zeros((len(data["y"]), 10), np.uint8)
@@ -93,19 +101,31 @@ def test_select_by_people_keeps_the_epoch_that_agrees_most_with_them(tmp_path):
     np.savez(tmp_path / "voted.npz", **data, ferplus_votes=votes, has_ferplus=np.ones(len(votes), bool))
     np.savez(tmp_path / "plain.npz", **data)
     args = ["--width", "4", "--batch-size", "16", "--verbose", "0", "--no-export", "--epochs", "4",
-            "--optimizer", "adamw", "--lr", "0.01", "--select-by", "people"]
+            "--optimizer", "adamw", "--lr", "0.01", "--select-by", select_by, *offsets]
     run = run_module("fer_core.training.train", "--data", tmp_path / "voted.npz", "--out", tmp_path / "run", *args)
     assert run.returncode == 0, run.stderr[-3000:]
     rows = read_history(tmp_path / "run")
-    agreement = [float(r["val_agreement"]) for r in rows]
+    agreement = [float(r[figure]) for r in rows]
     state = json.loads((tmp_path / "run" / "train_state.json").read_text())
     kept = int(np.argmax(agreement))
     assert state["best_epoch"] == kept + 1 and state["best_score"] == pytest.approx(agreement[kept])
     assert state["best_val_accuracy"] == pytest.approx(float(rows[kept]["val_accuracy"]))  # the kept epoch's
-    assert state["args"]["select_by"] == "people"
+    assert state["args"]["select_by"] == select_by
+    if offsets:  # the kept weights, offset as the ensemble and the export would offset them, read that agreement
+        recipe = Recipe.from_record(state["args"])
+        voted = load_fer2013(tmp_path / "voted.npz")
+        x, y = voted.split("PublicTest")
+        probs = load_weights(network(recipe), tmp_path / "run" / "best.weights.npz").predict(
+            x[..., None].astype(np.float32), verbose=0)
+        majority = ferplus.majority(voted.split_votes("PublicTest"))
+        served = read_figures(probs, y, majority, fit_offsets(probs, y, majority, recipe.recall_floors,
+                                                                 recipe.labels_floor))
+        one_face = 1.5 / (majority >= 0).sum()  # the trainer's graph and the rebuilt network may round apart
+        assert served["agreement"] == pytest.approx(agreement[kept], abs=one_face)
+        assert served["labels"] == pytest.approx(float(rows[kept]["val_served_accuracy"]), abs=1.5 / len(y))
 
     refused = run_module("fer_core.training.train", "--data", tmp_path / "plain.npz", "--out", tmp_path / "no", *args)
-    assert refused.returncode != 0 and "--select-by needs FER+'s votes" in refused.stderr
+    assert refused.returncode != 0 and f"--select-by {select_by} needs FER+'s votes" in refused.stderr
 
 
 def saved_arrays(path):
@@ -328,7 +348,7 @@ def test_a_run_learns_from_ferplus_votes_and_is_scored_against_the_people(tmp_pa
     np.savez(plain, **tiny)
     refused = run_module("fer_core.training.train", "--data", plain, "--out", tmp_path / "refused", *TINY,
                          "--votes-weight", "0.5")
-    assert refused.returncode != 0 and "--votes-weight needs FER+'s votes" in refused.stderr
+    assert refused.returncode != 0 and "--votes-weight 0.5 needs FER+'s votes" in refused.stderr
     votes = np.zeros((len(tiny["y"]), 10), np.uint8)
     votes[:, 0] = 6  # the people call every face neutral, whatever its label
     votes[::3, 1] = 7  # ... but a third of them happy

@@ -174,6 +174,18 @@ def lean_to_people(probs: np.ndarray, labels: np.ndarray, majority: np.ndarray, 
         agreement, bias = max(ahead, key=lambda move: move[0])
 
 
+def fit_offsets(probs: np.ndarray, labels: np.ndarray, majority: np.ndarray | None,
+                recall_floors: dict[str, float] | None, labels_floor: float | None) -> np.ndarray:
+    """The class offsets a model ships with (zero where none are asked for): those that hold ``recall_floors``
+    (:func:`fit_class_bias`), then, given the people's ``majority``, leaned towards it while ``labels_floor``
+    holds (:func:`lean_to_people`)."""
+    floors = class_floors(recall_floors)
+    bias = fit_class_bias(probs, labels, floors)
+    if labels_floor is not None and majority is not None:
+        bias = lean_to_people(probs, labels, majority, bias, floors, labels_floor)
+    return bias
+
+
 def with_temperature(model, temperature: float, bias: np.ndarray | None = None):
     """A Keras model that returns ``model``'s probabilities, offset by ``bias`` and softened by ``temperature``
     (same input): what :func:`soften` computes, inside the graph."""
@@ -216,7 +228,7 @@ def calibrate_on_public_test(model, data, bins: int = BINS, recall_floors: dict[
                 "offsets": {EMOTIONS[c]: round(float(leaned[c] - floored[c]), 4)
                             for c in np.flatnonzero(np.abs(leaned - floored) > 1e-9)},
                 "public_test": {f"{figure}_{when}": value for when, offsets in (("before", floored), ("after", leaned))
-                                for figure, value in _read_figures(val, y_val, crowd_val, offsets).items()}}
+                                for figure, value in read_figures(val, y_val, crowd_val, offsets).items()}}
         bias = leaned
     shifted = soften(val, 1.0, bias)
     if data.votes is None or target == "labels":
@@ -257,7 +269,9 @@ def graph_offsets(calibration: dict) -> np.ndarray | None:
     return bias if bias.any() else None
 
 
-def _read_figures(probs: np.ndarray, labels: np.ndarray, majority: np.ndarray, bias: np.ndarray) -> dict:
-    """Accuracy on the labels and agreement with the people's majority of ``probs`` offset by ``bias``."""
+def read_figures(probs: np.ndarray, labels: np.ndarray, majority: np.ndarray | None, bias: np.ndarray) -> dict:
+    """Accuracy on the labels and agreement with the people's majority (None without it) of ``probs`` offset by
+    ``bias``."""
     read = soften(probs, 1.0, bias).argmax(1)
-    return {"labels": float((read == labels).mean()), "agreement": float((read == majority)[majority >= 0].mean())}
+    agreement = None if majority is None else float((read == majority)[majority >= 0].mean())
+    return {"labels": float((read == labels).mean()), "agreement": agreement}

@@ -13,7 +13,6 @@ import keras
 import numpy as np
 
 from fer_core.faces import FACE_SIZE
-from fer_core.labels import EMOTIONS
 
 
 def build_ensemble(members: list[keras.Model], mirror: bool = True, name: str = "ensemble") -> keras.Model:
@@ -38,13 +37,12 @@ def public_test_table(members: list[keras.Model], names: list[str], data, max_si
     many network passes a face costs, the accuracy on the labels, the agreement with the people's majority (where
     the data has their votes) and the NLL after its own temperature. Best by ``select_by`` first (see recipe.selection_score)."""
     from fer_core import ferplus
-    from fer_core.training.calibrate import class_floors, fit_class_bias, fit_temperature, lean_to_people, nll, soften
+    from fer_core.training.calibrate import fit_offsets, fit_temperature, nll, read_figures, soften
     from fer_core.training.recipe import selection_score
 
     x, y = data.split("PublicTest")
     votes = data.split_votes("PublicTest")
     majority = ferplus.majority(votes) if votes is not None else None
-    floors = class_floors(recall_floors)
     x = x[..., None].astype("float32")
     plain = [m.predict(x, batch_size=256, verbose=0) for m in members]
     mirrored = [m.predict(x[:, :, ::-1], batch_size=256, verbose=0) for m in members]
@@ -54,12 +52,8 @@ def public_test_table(members: list[keras.Model], names: list[str], data, max_si
             for mirror in (False, True):
                 views = [plain[i] for i in subset] + ([mirrored[i] for i in subset] if mirror else [])
                 probs = np.mean(views, axis=0)
-                bias = fit_class_bias(probs, y, floors)  # no floors: no offset
-                if labels_floor is not None and majority is not None:
-                    bias = lean_to_people(probs, y, majority, bias, floors, labels_floor)
-                read = soften(probs, 1.0, bias).argmax(1)
-                labels = float((read == y).mean())
-                agreement = float((read == majority)[majority >= 0].mean()) if majority is not None else None
+                bias = fit_offsets(probs, y, majority, recall_floors, labels_floor)
+                labels, agreement = read_figures(probs, y, majority, bias).values()
                 rows.append({"members": [names[i] for i in subset], "mirror": mirror, "passes": len(views),
                              "public_test": labels, "agreement": agreement,
                              "selection": selection_score(select_by, labels, agreement),
@@ -109,35 +103,22 @@ def main(argv=None) -> int:
     p.add_argument("--max-members", type=int, default=None,
                    help="at most this many members: each adds its weights to the file (Accurate and Fast share "
                         "a 25 MB budget)")
-    p.add_argument("--recall-floor", action="append", default=[], metavar="EMOTION=RECALL",
-                   help="keep this emotion's PublicTest recall of the original labels at least this high, by a "
-                        "class offset fitted with the temperature (e.g. fear=0.45); repeatable")
-    p.add_argument("--labels-floor", type=float, metavar="ACCURACY",
-                   help="class offsets, fitted on PublicTest, that put accuracy on the original labels at least this "
-                        "high there (e.g. 0.68; stepping back towards the labels where a model starts below it) and "
-                        "agreement with the people's majority as high as that allows, while the recall floors hold; "
-                        "needs FER+'s votes")
-    Recipe.add_arguments(p, only=("calibrate_to", "calibrate_by", "select_by"))
+    Recipe.add_arguments(p, only=("calibrate_to", "calibrate_by", "select_by", "recall_floor", "labels_floor"))
     p.add_argument("--compare", action="store_true", help="print the best subsets' PublicTest figures and stop")
     p.add_argument("--rows", type=int, default=25, help="how many of the best subsets to print")
     args = p.parse_args(argv)
     if not (args.compare or args.out):
         p.error("--out is needed unless --compare")
     try:
-        recall_floors = {name: float(floor) for name, floor in (f.split("=") for f in args.recall_floor)}
-    except ValueError:
-        p.error("--recall-floor takes EMOTION=RECALL, e.g. fear=0.45")
-    if unknown := set(recall_floors) - set(EMOTIONS):
-        p.error(f"--recall-floor: no emotion named {', '.join(sorted(unknown))}; the emotions: {', '.join(EMOTIONS)}")
-
-    recipe = Recipe.from_args(args)
+        recipe = Recipe.from_args(args)
+    except ValueError as err:
+        p.error(str(err))
+    recall_floors, labels_floor = recipe.recall_floors, recipe.labels_floor
     names = [str(m) for m in args.members]
     members = [as_float32(keras.models.load_model(Path(m) / "model.keras", compile=False)) for m in names]
     data = load_fer2013(args.data)
-    if recipe.select_by != "labels" and data.votes is None:
-        p.error(f"--select-by {recipe.select_by} needs FER+'s votes: {ferplus.WHERE_VOTES_COME_FROM}")
-    if args.labels_floor is not None and data.votes is None:
-        p.error(f"--labels-floor needs FER+'s votes: {ferplus.WHERE_VOTES_COME_FROM}")
+    if data.votes is None and recipe.needing_votes():
+        p.error(f"{recipe.needing_votes()[0]} needs FER+'s votes: {ferplus.WHERE_VOTES_COME_FROM}")
     mirror = not args.no_mirror
     candidates = _member_metrics(names)
     picked = list(range(len(names)))
@@ -145,7 +126,7 @@ def main(argv=None) -> int:
         largest = min(n for n in (args.max_members, args.max_passes, len(members)) if n)
         passes = args.max_passes or 2 * largest  # with no pass budget, any mirroring of the largest subset
         rows = public_test_table(members, names, data, max_size=largest, recall_floors=recall_floors,
-                                 select_by=recipe.select_by, labels_floor=args.labels_floor)
+                                 select_by=recipe.select_by, labels_floor=labels_floor)
         print("| members | mirror | passes | PublicTest labels | agreement with the people | NLL |\n"
               "|---|---|---|---|---|---|")
         for r in rows[:args.rows]:
@@ -166,13 +147,13 @@ def main(argv=None) -> int:
     ensemble = {"members": shown, "mirror": mirror, "member_metrics": [candidates[i] for i in picked],
                 "command": " ".join(["--members", *shown, *([] if mirror else ["--no-mirror"]),
                                      *(f"--recall-floor {k}={v:g}" for k, v in recall_floors.items()),
-                                     *([] if args.labels_floor is None else [f"--labels-floor {args.labels_floor:g}"]),
+                                     *([] if labels_floor is None else [f"--labels-floor {labels_floor:g}"]),
                                      f"--calibrate-to {calibrate_to}", f"--calibrate-by {calibrate_by}"])}
     if len(candidates) > len(names):
         ensemble["candidates"] = candidates
     model = build_ensemble(members, mirror=mirror)
     export_and_evaluate(out, model, data, ensemble=ensemble, calibrate=True, recall_floors=recall_floors,
-                        labels_floor=args.labels_floor, calibrate_to=calibrate_to, calibrate_by=calibrate_by)
+                        labels_floor=labels_floor, calibrate_to=calibrate_to, calibrate_by=calibrate_by)
     return 0
 
 

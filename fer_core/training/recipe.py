@@ -16,16 +16,18 @@ WEIGHT_DECAY = {"sgd": 2e-3, "adamw": 0.02}
 # Which PublicTest figure picks the epoch a run keeps; people and both need FER+'s votes.
 SELECTION_WORDS = {"labels": "accuracy on the original labels",
                    "people": "agreement with the people's majority",
-                   "both": "mean of the accuracy on the original labels and the agreement with the people's majority"}
+                   "both": "mean of the accuracy on the original labels and the agreement with the people's majority",
+                   "served": "agreement with the people's majority after the class offsets it would ship with"}
 OPTIMIZER_WORDS = {"sgd": "SGD with Nesterov momentum 0.9", "adamw": "AdamW"}
 CHANGES = "rotation up to about 15 degrees, zoom and shift up to 15% and 10%, contrast"  # networks.augmentation
 
 
 def selection_score(select_by: str, labels: float, agreement: float | None) -> float:
     """The PublicTest figure ``select_by`` names (see SELECTION_WORDS), from the accuracy on the original labels
-    and the agreement with the people's majority: what picks a run's epoch and an ensemble's members."""
-    return {"labels": labels, "people": agreement, "both": None if agreement is None else (labels + agreement) / 2}[
-        select_by]
+    and the agreement with the people's majority: what picks a run's epoch and an ensemble's members. For
+    ``served`` the two are those read after the recipe's class offsets (an ensemble's figures always are)."""
+    return {"labels": labels, "people": agreement, "served": agreement,
+            "both": None if agreement is None else (labels + agreement) / 2}[select_by]
 
 
 def option(default, help: str, **argparse_options):
@@ -57,8 +59,19 @@ class Recipe:
     select_by: str = option("labels", "the PublicTest figure that picks the epoch a run keeps (and an ensemble's "
                                       "members, with --max-passes): labels (accuracy "
                                       "on the original labels), people (agreement with the people's majority) or "
-                                      "both (their mean); people and both need FER+'s votes",
-                            choices=tuple(SELECTION_WORDS))
+                                      "both (their mean) or served (agreement after the class offsets that "
+                                      "--recall-floor and --labels-floor fit on PublicTest); all but labels need "
+                                      "FER+'s votes", choices=tuple(SELECTION_WORDS))
+    recall_floor: list[str] | None = option(None, "EMOTION=RECALL: keep this emotion's PublicTest recall of the "
+                                                  "original labels at least this high by a class offset (e.g. "
+                                                  "fear=0.45); repeatable. A calibrated model (an ensemble, a "
+                                                  "distilled run) ships with the offsets",
+                                            action="append", metavar="EMOTION=RECALL")
+    labels_floor: float | None = option(None, "class offsets, fitted on PublicTest, that put accuracy on the "
+                                              "original labels at least this high there (e.g. 0.68; stepping back "
+                                              "towards the labels where a model starts below it) and agreement with "
+                                              "the people's majority as high as that allows, while the recall floors "
+                                              "hold; needs FER+'s votes", metavar="ACCURACY")
     seed: int = option(1234, "seed of the weights, the augmentation and the batches")
     teacher: str | None = option(None, "a model folder to distil from (see fer_core.training.distill); the result "
                                        "is calibrated")
@@ -84,6 +97,18 @@ class Recipe:
         if unknown := set(self.kept_emotions) - set(EMOTIONS):
             raise ValueError(f"--labels-kept-for: no emotion named {', '.join(sorted(unknown))}; the emotions: "
                              f"{', '.join(EMOTIONS)}")
+        for floor in self.recall_floor or ():
+            name, _, value = floor.partition("=")
+            if name not in EMOTIONS:
+                raise ValueError(f"--recall-floor takes EMOTION=RECALL, e.g. fear=0.45, with one of the emotions: "
+                                 f"{', '.join(EMOTIONS)}; got {floor!r}")
+            try:
+                float(value)
+            except ValueError:
+                raise ValueError(f"--recall-floor takes EMOTION=RECALL, e.g. fear=0.45; got {floor!r}") from None
+        if self.select_by == "served" and not self.has_offsets:
+            raise ValueError("--select-by served needs the offsets it would ship with: --recall-floor or "
+                             "--labels-floor")
         if not 0.0 <= self.teacher_weight <= 1.0:
             raise ValueError(f"the teacher's weight must lie in [0, 1]; got {self.teacher_weight}")
         self.lr = PEAK_LR[self.optimizer] if self.lr is None else self.lr
@@ -126,6 +151,30 @@ class Recipe:
 
     # ------------------------------------------------------------ what it trains on
 
+    def needing_votes(self) -> list[str]:
+        """The options this recipe sets that need FER+'s votes in the data."""
+        return [option for option, needed in ((f"--votes-weight {self.votes_weight:g}", self.votes_weight),
+                                              (f"--select-by {self.select_by}", self.select_by != "labels"),
+                                              (f"--labels-floor {self.labels_floor}", self.labels_floor is not None))
+                if needed]
+
+    @property
+    def recall_floors(self) -> dict[str, float]:
+        """``recall_floor`` as emotion: recall."""
+        return {name: float(value) for name, _, value in (f.partition("=") for f in self.recall_floor or ())}
+
+    @property
+    def has_offsets(self) -> bool:
+        """Whether the recipe asks for class offsets (recall floors or a labels floor)."""
+        return bool(self.recall_floor) or self.labels_floor is not None
+
+    def offsets_words(self) -> str:
+        """The offsets' floors in words: "fear recall at least 0.45, labels at least 67%"."""
+        floors = [f"{name} recall at least {value:g}" for name, value in self.recall_floors.items()]
+        if self.labels_floor is not None:
+            floors.append(f"labels at least {self.labels_floor:.0%}")
+        return ", ".join(floors)
+
     @property
     def kept_emotions(self) -> tuple[str, ...]:
         """The emotions of ``labels_kept_for``, whose labelled faces learn from their label alone."""
@@ -155,6 +204,8 @@ class Recipe:
                 words += f" ({' and '.join(self.kept_emotions)} faces: the label)"
         if self.select_by != "labels":
             words += f", kept by PublicTest {self.select_by}"
+        if self.has_offsets:
+            words += f", offsets for {self.offsets_words()}"
         if self.teacher:
             words += f", distilled from {Path(self.teacher).name} (weight {self.teacher_weight})"
             if self.teacher_views > 1:
@@ -164,7 +215,8 @@ class Recipe:
         return words
 
     def selection_words(self) -> str:
-        return f"The epoch with the best PublicTest {SELECTION_WORDS[self.select_by]} is kept."
+        offsets = f" ({self.offsets_words()})" if self.select_by == "served" else ""
+        return f"The epoch with the best PublicTest {SELECTION_WORDS[self.select_by]}{offsets} is kept."
 
     def labels_words(self) -> str:
         if not self.votes_weight:

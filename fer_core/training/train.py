@@ -31,6 +31,7 @@ from fer_core import ferplus  # noqa: E402
 from fer_core.fer2013 import load_fer2013  # noqa: E402
 from fer_core.labels import EMOTIONS  # noqa: E402
 from fer_core.training import run_state  # noqa: E402
+from fer_core.training.calibrate import fit_offsets, read_figures  # noqa: E402
 from fer_core.training.networks import allow_xla, augmentation, build_cnn, widen  # noqa: E402
 from fer_core.training.precision import PRECISIONS, choose_precision, gpu_names, machine_name, step_seconds  # noqa: E402
 from fer_core.training.recipe import Recipe, selection_score  # noqa: E402
@@ -71,9 +72,8 @@ def training_arrays(data, out: Path, recipe: Recipe):
     x_val, y_val = data.split("PublicTest")
     if len(x_train) == 0 or len(x_val) == 0:
         raise SystemExit("the dataset needs both Training and PublicTest images")
-    for option, needed in (("--votes-weight", recipe.votes_weight), ("--select-by", recipe.select_by != "labels")):
-        if needed and data.votes is None:
-            raise SystemExit(f"{option} needs FER+'s votes: {ferplus.WHERE_VOTES_COME_FROM}")
+    if data.votes is None and recipe.needing_votes():
+        raise SystemExit(f"{recipe.needing_votes()[0]} needs FER+'s votes: {ferplus.WHERE_VOTES_COME_FROM}")
     targets = ferplus.label_targets(y_train, data.split_votes("Training"), recipe.votes_weight,
                                     recipe.kept_classes)
     val = x_val[..., None].astype(np.float32), np.eye(len(EMOTIONS), dtype=np.float32)[y_val]
@@ -192,17 +192,26 @@ class LogLearningRate(keras.callbacks.Callback):
 
 class PeopleAgreement(keras.callbacks.Callback):
     """Puts PublicTest's agreement with the people's majority into each epoch's logs (``val_agreement``, so
-    history.csv records it) and the figure the recipe selects epochs by (``val_selection``)."""
+    history.csv records it) and the figure the recipe selects epochs by (``val_selection``). Where the recipe asks
+    for class offsets, also the accuracy and agreement after the offsets fitted to that epoch
+    (``val_served_accuracy``, ``val_served_agreement``): what the model would ship with, which is what
+    ``--select-by served`` picks by."""
 
-    def __init__(self, x_val: np.ndarray, votes: np.ndarray, select_by: str):
+    def __init__(self, x_val: np.ndarray, y_val: np.ndarray, votes: np.ndarray, recipe: Recipe):
         super().__init__()
-        majority = ferplus.majority(votes)
-        self.x, self.majority, self.select_by = x_val[majority >= 0], majority[majority >= 0], select_by
+        self.x, self.y, self.majority, self.recipe = x_val, y_val, ferplus.majority(votes), recipe
 
     def on_epoch_end(self, epoch, logs=None):
-        read = self.model.predict(self.x, batch_size=512, verbose=0).argmax(1)
-        logs["val_agreement"] = float((read == self.majority).mean())
-        logs["val_selection"] = selection_score(self.select_by, logs["val_accuracy"], logs["val_agreement"])
+        probs = self.model.predict(self.x, batch_size=512, verbose=0)
+        logs["val_agreement"] = read_figures(probs, self.y, self.majority, None)["agreement"]
+        labels, agreement = logs["val_accuracy"], logs["val_agreement"]
+        if self.recipe.has_offsets:
+            offsets = fit_offsets(probs, self.y, self.majority, self.recipe.recall_floors, self.recipe.labels_floor)
+            served = read_figures(probs, self.y, self.majority, offsets)
+            logs["val_served_accuracy"], logs["val_served_agreement"] = served["labels"], served["agreement"]
+            if self.recipe.select_by == "served":
+                labels, agreement = served["labels"], served["agreement"]
+        logs["val_selection"] = selection_score(self.recipe.select_by, labels, agreement)
 
 
 class SaveProgress(keras.callbacks.Callback):
@@ -273,7 +282,7 @@ def fit(args, recipe: Recipe, out: Path, data, state: dict | None) -> None:
     votes = data.split_votes("PublicTest") if data.votes is not None else None
     callbacks = [
         LogLearningRate(),
-        *([PeopleAgreement(x_val, votes, recipe.select_by)] if votes is not None else []),
+        *([PeopleAgreement(x_val, data.split("PublicTest")[1], votes, recipe)] if votes is not None else []),
         keras.callbacks.CSVLogger(out / HISTORY, append=state["epochs_done"] > 0),
         SaveProgress(out, state, recipe.epochs, None if args.max_minutes is None else 60 * args.max_minutes),
     ]
@@ -314,6 +323,7 @@ def main(argv=None) -> int:
     keras.mixed_precision.set_global_policy("float32")  # the served model computes in float32
     best = load_weights(network(recipe), out / BEST)
     export_and_evaluate(out, best, data, training=run_state.training_record(state), calibrate=bool(recipe.teacher),
+                        recall_floors=recipe.recall_floors, labels_floor=recipe.labels_floor,
                         calibrate_to=recipe.calibrate_to, calibrate_by=recipe.calibrate_by)
     return 0
 
