@@ -411,3 +411,6 @@ def test_an_ensembles_card_words_each_members_share_of_the_votes_where_they_diff
     assert _labels_words(ensemble(0.5, 0.5)).startswith("with targets of 0.5 x the original FER2013 label + 0.5 x")
     assert _labels_words(ensemble(0.0, 0.0)) == "with the original FER2013 labels"
     assert _labels_words(ensemble(0.0, 0.5)).endswith("weighing 0 for m0, 0.5 for m1")
+    kept = ensemble(0.8, 0.5)
+    kept["ensemble"]["member_metrics"][0]["training"]["labels_kept_for"] = "fear,disgust"
+    assert _labels_words(kept).endswith("0.5 for m1; for m0, faces labelled fear or disgust keep their label whole")

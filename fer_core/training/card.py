@@ -210,7 +210,9 @@ def _labels_words(m: dict) -> str:
     if len(set(weights.values())) == 1:
         return next(iter(recipes.values())).labels_words()
     shares = ", ".join(f"{w:.2g} for {name}" for name, w in weights.items())
-    return f"with targets that blend the original FER2013 label and {VOTES_WORDS}, the votes weighing {shares}"
+    kept = "".join(f"; for {name}, faces labelled {' or '.join(r.kept_emotions)} keep their label whole"
+                   for name, r in recipes.items() if r.kept_emotions)
+    return f"with targets that blend the original FER2013 label and {VOTES_WORDS}, the votes weighing {shares}{kept}"
 
 
 def _lead(m: dict) -> str:
