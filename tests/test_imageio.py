@@ -157,10 +157,11 @@ def test_boxes_from_the_reduced_decode_match_the_full_decode(orientation, yunet_
         if a.uncertain == b.uncertain:
             if not a.uncertain:
                 assert a.label == b.label
-            else:  # the same two candidates, unless the second and third are all but tied
-                ranked = np.sort(a.probs)
-                same_pair = set(np.argsort(a.probs)[-2:]) == set(np.argsort(b.probs)[-2:])
-                assert same_pair or ranked[-2] - ranked[-3] < 0.03, (a.probs, b.probs)
+            else:  # the same first candidate; the second may swap with the third where they lie close
+                first, second, third = np.argsort(a.probs)[::-1][:3]
+                b_first, b_second = np.argsort(b.probs)[::-1][:2]
+                close = a.probs[second] - a.probs[third] < 0.1
+                assert b_first == first and (b_second == second or (b_second == third and close)), (a.probs, b.probs)
         else:  # the two crops straddle the "not sure" threshold: both lie close to it, on the same emotion
             assert all(abs(face.focus - face.threshold) < 0.05 for face in (a, b)), (a, b)
             assert a.label == b.label
