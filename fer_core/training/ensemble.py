@@ -117,8 +117,8 @@ def main(argv=None) -> int:
     names = [str(m) for m in args.members]
     members = [as_float32(keras.models.load_model(Path(m) / "model.keras", compile=False)) for m in names]
     data = load_fer2013(args.data)
-    if data.votes is None and recipe.needing_votes():
-        p.error(f"{recipe.needing_votes()[0]} needs FER+'s votes: {ferplus.WHERE_VOTES_COME_FROM}")
+    if data.votes is None and (needing := recipe.needing_votes()):
+        p.error(f"{needing[0]} needs FER+'s votes: {ferplus.WHERE_VOTES_COME_FROM}")
     mirror = not args.no_mirror
     candidates = _member_metrics(names)
     picked = list(range(len(names)))

@@ -97,15 +97,13 @@ class Recipe:
         if unknown := set(self.kept_emotions) - set(EMOTIONS):
             raise ValueError(f"--labels-kept-for: no emotion named {', '.join(sorted(unknown))}; the emotions: "
                              f"{', '.join(EMOTIONS)}")
-        for floor in self.recall_floor or ():
-            name, _, value = floor.partition("=")
-            if name not in EMOTIONS:
-                raise ValueError(f"--recall-floor takes EMOTION=RECALL, e.g. fear=0.45, with one of the emotions: "
-                                 f"{', '.join(EMOTIONS)}; got {floor!r}")
-            try:
-                float(value)
-            except ValueError:
-                raise ValueError(f"--recall-floor takes EMOTION=RECALL, e.g. fear=0.45; got {floor!r}") from None
+        try:
+            floors = self.recall_floors
+        except ValueError:
+            raise ValueError(f"--recall-floor takes EMOTION=RECALL, e.g. fear=0.45; got {self.recall_floor}") from None
+        if unknown := set(floors) - set(EMOTIONS):
+            raise ValueError(f"--recall-floor takes EMOTION=RECALL with one of the emotions: {', '.join(EMOTIONS)}; "
+                             f"no emotion named {', '.join(sorted(unknown))}")
         if self.select_by == "served" and not self.has_offsets:
             raise ValueError("--select-by served needs the offsets it would ship with: --recall-floor or "
                              "--labels-floor")

@@ -72,8 +72,8 @@ def training_arrays(data, out: Path, recipe: Recipe):
     x_val, y_val = data.split("PublicTest")
     if len(x_train) == 0 or len(x_val) == 0:
         raise SystemExit("the dataset needs both Training and PublicTest images")
-    if data.votes is None and recipe.needing_votes():
-        raise SystemExit(f"{recipe.needing_votes()[0]} needs FER+'s votes: {ferplus.WHERE_VOTES_COME_FROM}")
+    if data.votes is None and (needing := recipe.needing_votes()):
+        raise SystemExit(f"{needing[0]} needs FER+'s votes: {ferplus.WHERE_VOTES_COME_FROM}")
     targets = ferplus.label_targets(y_train, data.split_votes("Training"), recipe.votes_weight,
                                     recipe.kept_classes)
     val = x_val[..., None].astype(np.float32), np.eye(len(EMOTIONS), dtype=np.float32)[y_val]
@@ -282,7 +282,7 @@ def fit(args, recipe: Recipe, out: Path, data, state: dict | None) -> None:
     votes = data.split_votes("PublicTest") if data.votes is not None else None
     callbacks = [
         LogLearningRate(),
-        *([PeopleAgreement(x_val, data.split("PublicTest")[1], votes, recipe)] if votes is not None else []),
+        *([PeopleAgreement(x_val, y_val.argmax(1), votes, recipe)] if votes is not None else []),
         keras.callbacks.CSVLogger(out / HISTORY, append=state["epochs_done"] > 0),
         SaveProgress(out, state, recipe.epochs, None if args.max_minutes is None else 60 * args.max_minutes),
     ]
