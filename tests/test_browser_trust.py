@@ -51,6 +51,7 @@ def test_group_mood_above_the_faces(server, page):
     page.get_by_text("6 faces: 6 happy").wait_for()
     page.get_by_text("Face 6:").wait_for()
     assert not page.get_by_text("How the faces split").count()  # one reading for all: a chart would say nothing
+    page.locator(".js-plotly-plot").nth(5).wait_for()  # every face's chart drawn before the screenshot
     shot(page, "upload-group-mood")
 
 
