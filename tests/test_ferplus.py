@@ -352,6 +352,36 @@ def test_leaning_to_the_people_buys_agreement_with_label_accuracy_down_to_the_fl
     assert figures(unreachable)[0] > labels_before  # as near as steps of one class get
 
 
+def test_a_candidate_its_offsets_cannot_lift_to_the_labels_floor_ranks_below_every_one_that_holds_it():
+    from fer_core.training.calibrate import fit_offsets, read_figures
+    from fer_core.training.recipe import selection_score
+
+    rng = np.random.default_rng(5)
+    n, neutral = 1400, EMOTIONS.index("neutral")
+    labels = rng.integers(0, 7, n)
+    majority = np.where(rng.random(n) < 0.35, neutral, labels)
+
+    def model(label_weight, people_weight):
+        logits = rng.normal(0, 1, (n, 7))
+        logits[np.arange(n), labels] += label_weight
+        logits[np.arange(n), majority] += people_weight
+        return np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+
+    balanced, people_only = model(2.0, 1.0), model(0.0, 3.0)  # the second learned the people alone
+    floor = 0.75
+    served = {name: read_figures(probs, labels, majority, fit_offsets(probs, labels, majority, {}, floor))
+              for name, probs in (("balanced", balanced), ("people_only", people_only))}
+    assert served["balanced"]["labels"] >= floor > served["people_only"]["labels"]
+    assert served["people_only"]["agreement"] > served["balanced"]["agreement"]  # the trap: it agrees more
+    for select_by in ("served", "people", "both"):
+        score = {name: selection_score(select_by, *figures.values(), floor) for name, figures in served.items()}
+        assert score["balanced"] > score["people_only"]
+        without = {name: selection_score(select_by, *figures.values()) for name, figures in served.items()}
+        assert without == {name: selection_score(select_by, *figures.values(), 0.0) for name, figures in served.items()}
+    nearer, further = (selection_score("served", labels, 0.9, floor) for labels in (0.7, 0.6))
+    assert nearer > further  # below the floor, the nearest to it first
+
+
 def test_floors_that_compete_all_hold_and_a_lean_lifts_a_floored_class_back_instead_of_stopping():
     from fer_core.training.calibrate import fit_class_bias, lean_to_people, soften
 

@@ -56,7 +56,7 @@ def public_test_table(members: list[keras.Model], names: list[str], data, max_si
                 labels, agreement = read_figures(probs, y, majority, bias).values()
                 rows.append({"members": [names[i] for i in subset], "mirror": mirror, "passes": len(views),
                              "public_test": labels, "agreement": agreement,
-                             "selection": selection_score(select_by, labels, agreement),
+                             "selection": selection_score(select_by, labels, agreement, labels_floor),
                              "nll": nll(soften(probs, fit_temperature(probs, y)), y)})
     return sorted(rows, key=lambda r: (-r["selection"], r["passes"]))
 

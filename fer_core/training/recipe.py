@@ -22,10 +22,17 @@ OPTIMIZER_WORDS = {"sgd": "SGD with Nesterov momentum 0.9", "adamw": "AdamW"}
 CHANGES = "rotation up to about 15 degrees, zoom and shift up to 15% and 10%, contrast"  # networks.augmentation
 
 
-def selection_score(select_by: str, labels: float, agreement: float | None) -> float:
+def selection_score(select_by: str, labels: float, agreement: float | None,
+                    labels_floor: float | None = None) -> float:
     """The PublicTest figure ``select_by`` names (see SELECTION_WORDS), from the accuracy on the original labels
     and the agreement with the people's majority: what picks a run's epoch and an ensemble's members. For
-    ``served`` the two are those read after the recipe's class offsets (an ensemble's figures always are)."""
+    ``served`` the two are those read after the recipe's class offsets (an ensemble's figures always are).
+
+    Figures read after offsets that could not lift the labels to ``labels_floor`` score their accuracy minus 1:
+    below every candidate that holds the floor, the nearest to it first. Why: a model that learned mostly from
+    the people can agree with them more than any other only because it broke the floor."""
+    if labels_floor is not None and labels < labels_floor:
+        return labels - 1.0
     return {"labels": labels, "people": agreement, "served": agreement,
             "both": None if agreement is None else (labels + agreement) / 2}[select_by]
 
@@ -60,8 +67,9 @@ class Recipe:
                                       "members, with --max-passes): labels (accuracy "
                                       "on the original labels), people (agreement with the people's majority) or "
                                       "both (their mean) or served (agreement after the class offsets that "
-                                      "--recall-floor and --labels-floor fit on PublicTest); all but labels need "
-                                      "FER+'s votes", choices=tuple(SELECTION_WORDS))
+                                      "--recall-floor and --labels-floor fit on PublicTest; an epoch they cannot "
+                                      "lift to --labels-floor ranks after every one they can); all but labels "
+                                      "need FER+'s votes", choices=tuple(SELECTION_WORDS))
     recall_floor: list[str] | None = option(None, "EMOTION=RECALL: keep this emotion's PublicTest recall of the "
                                                   "original labels at least this high by a class offset (e.g. "
                                                   "fear=0.45); repeatable. A calibrated model (an ensemble, a "

@@ -204,14 +204,14 @@ class PeopleAgreement(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         probs = self.model.predict(self.x, batch_size=512, verbose=0)
         logs["val_agreement"] = read_figures(probs, self.y, self.majority, None)["agreement"]
-        labels, agreement = logs["val_accuracy"], logs["val_agreement"]
+        labels, agreement, floor = logs["val_accuracy"], logs["val_agreement"], None
         if self.recipe.has_offsets:
             offsets = fit_offsets(probs, self.y, self.majority, self.recipe.recall_floors, self.recipe.labels_floor)
             served = read_figures(probs, self.y, self.majority, offsets)
             logs["val_served_accuracy"], logs["val_served_agreement"] = served["labels"], served["agreement"]
             if self.recipe.select_by == "served":
-                labels, agreement = served["labels"], served["agreement"]
-        logs["val_selection"] = selection_score(self.recipe.select_by, labels, agreement)
+                labels, agreement, floor = served["labels"], served["agreement"], self.recipe.labels_floor
+        logs["val_selection"] = selection_score(self.recipe.select_by, labels, agreement, floor)
 
 
 class SaveProgress(keras.callbacks.Callback):
