@@ -352,6 +352,25 @@ def test_leaning_to_the_people_buys_agreement_with_label_accuracy_down_to_the_fl
     assert figures(unreachable)[0] > labels_before  # as near as steps of one class get
 
 
+def test_the_lean_takes_a_longer_move_where_every_single_step_loses():
+    from fer_core.training.calibrate import lean_to_people, soften
+
+    sad, happy, neutral = (EMOTIONS.index(name) for name in ("sad", "happy", "neutral"))
+
+    def face(first, second, margin):  # ``first`` ahead of ``second`` by ``margin`` in log-probability
+        p = np.full(7, 0.002)
+        p[first], p[second] = 0.5, 0.5 * np.exp(-margin)
+        return p / p.sum()
+
+    # One calm face just ahead of sad, three sad faces read calm by 0.15, six happy faces well read: one step
+    # of 0.05 against calm loses the first and wins nothing; a move of 0.2 wins the three.
+    probs = np.array([face(neutral, sad, 0.03)] + [face(neutral, sad, 0.15)] * 3 + [face(happy, sad, 3.0)] * 6)
+    labels = np.array([neutral] + [sad] * 3 + [happy] * 6)
+    bias = lean_to_people(probs, labels, labels, np.zeros(7), {}, labels_floor=0.9)
+    assert (soften(probs, 1.0, bias).argmax(1) == labels).mean() == 0.9  # was stuck at 0.7
+    assert bias[sad] - bias[neutral] == pytest.approx(0.2)
+
+
 def test_a_candidate_its_offsets_cannot_lift_to_the_labels_floor_ranks_below_every_one_that_holds_it():
     from fer_core.training.calibrate import fit_offsets, read_figures
     from fer_core.training.recipe import selection_score
