@@ -183,7 +183,7 @@ def test_a_temperature_fits_the_people_distribution():
     assert nll(overconfident, np.eye(7)[hard]) == pytest.approx(nll(overconfident, hard))
 
 
-def test_the_temperature_fits_the_target_the_recipe_names(tmp_path):
+def test_the_temperature_fits_the_target_the_recipe_names(tmp_path, capsys):
     import keras
 
     from fer_core.training.calibrate import calibrate_on_public_test
@@ -229,6 +229,13 @@ def test_the_temperature_fits_the_target_the_recipe_names(tmp_path):
     assert "No offset towards the people" in _lean_sentence(held)
     assert "people_lean" not in calibrate_on_public_test(reader, load_fer2013(tmp_path / "plain.npz"),
                                                          labels_floor=0.5)[1]  # no votes: no lean
+    capsys.readouterr()
+    blind = keras.Model(faces, keras.layers.Softmax()(logits * 0.0))  # the same for every face: no floor of 50%
+    _, short = calibrate_on_public_test(blind, load_fer2013(tmp_path / "voted.npz"), labels_floor=0.5)
+    assert short["people_lean"]["public_test"]["labels_after"] < 0.5
+    assert "below --labels-floor 0.5" in capsys.readouterr().err
+    assert "No class offset could lift PublicTest accuracy on FER2013's labels from 14.3% towards its floor of 50.0%" \
+        in _lean_sentence(short)
     leaned = {"people_lean": {"labels_floor": 0.68, "offsets": {"neutral": 0.1, "sad": -0.05},
                               "public_test": {"labels_before": 0.6885, "labels_after": 0.684,
                                               "agreement_before": 0.7623, "agreement_after": 0.7702}}}

@@ -16,6 +16,8 @@ the Brier score's (0.64), so it fits by the NLL.
 """
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 
 from fer_core.labels import EMOTIONS
@@ -242,6 +244,9 @@ def calibrate_on_public_test(model, data, bins: int = BINS, recall_floors: dict[
                             for c in np.flatnonzero(np.abs(leaned - floored) > 1e-9)},
                 "public_test": {f"{figure}_{when}": value for when, offsets in (("before", floored), ("after", leaned))
                                 for figure, value in read_figures(val, y_val, crowd_val, offsets).items()}}
+        if lean["public_test"]["labels_after"] < labels_floor:
+            print(f"warning: no class offsets lift PublicTest's label accuracy above "
+                  f"{lean['public_test']['labels_after']:.2%}, below --labels-floor {labels_floor:g}", file=sys.stderr)
         bias = leaned
     shifted = soften(val, 1.0, bias)
     if data.votes is None or target == "labels":
