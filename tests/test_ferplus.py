@@ -403,6 +403,7 @@ def test_a_candidate_its_offsets_cannot_lift_to_the_labels_floor_ranks_below_eve
         score = {name: selection_score(select_by, *figures.values(), floor) for name, figures in served.items()}
         assert score["balanced"] > score["people_only"]
         without = {name: selection_score(select_by, *figures.values()) for name, figures in served.items()}
+        assert without["people_only"] > without["balanced"]  # without the floor, the trap wins
         assert without == {name: selection_score(select_by, *figures.values(), 0.0) for name, figures in served.items()}
     nearer, further = (selection_score("served", labels, 0.9, floor) for labels in (0.7, 0.6))
     assert nearer > further  # below the floor, the nearest to it first

@@ -105,11 +105,7 @@ class Recipe:
         if unknown := set(self.kept_emotions) - set(EMOTIONS):
             raise ValueError(f"--labels-kept-for: no emotion named {', '.join(sorted(unknown))}; the emotions: "
                              f"{', '.join(EMOTIONS)}")
-        try:
-            floors = self.recall_floors
-        except ValueError:
-            raise ValueError(f"--recall-floor takes EMOTION=RECALL, e.g. fear=0.45; got {self.recall_floor}") from None
-        if unknown := set(floors) - set(EMOTIONS):
+        if unknown := set(self.recall_floors) - set(EMOTIONS):
             raise ValueError(f"--recall-floor takes EMOTION=RECALL with one of the emotions: {', '.join(EMOTIONS)}; "
                              f"no emotion named {', '.join(sorted(unknown))}")
         if self.select_by == "served" and not self.has_offsets:
@@ -166,8 +162,15 @@ class Recipe:
 
     @property
     def recall_floors(self) -> dict[str, float]:
-        """``recall_floor`` as emotion: recall."""
-        return {name: float(value) for name, _, value in (f.partition("=") for f in self.recall_floor or ())}
+        """``recall_floor`` as emotion: recall; a ValueError naming the entry whose recall is not a number."""
+        floors = {}
+        for entry in self.recall_floor or ():
+            name, _, value = entry.partition("=")
+            try:
+                floors[name] = float(value)
+            except ValueError:
+                raise ValueError(f"--recall-floor takes EMOTION=RECALL, e.g. fear=0.45; got {entry!r}") from None
+        return floors
 
     @property
     def has_offsets(self) -> bool:
