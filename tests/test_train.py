@@ -165,9 +165,20 @@ def test_a_run_can_start_from_an_earlier_runs_weights(tiny_model, tiny_npz, tmp_
         inputs, outputs = old.shape[2:]
         np.testing.assert_array_equal(grown[:, :, :inputs, :outputs], old)
         assert not grown[:, :, inputs:, :outputs].any() and grown[..., outputs:].any()
+    # A narrower one starts from a subset of them: each of its first stage's filters is one of the old ones.
     narrower = run_module("fer_core.training.train", *args, "--width", "2", "--out", tmp_path / "narrow",
                           "--init-weights", init)
-    assert narrower.returncode != 0 and "weights of another network" in narrower.stderr
+    assert narrower.returncode == 0 and "width 4 narrowed to 2" in narrower.stderr, narrower.stderr[-3000:]
+    first = kernels(tmp_path / "narrow" / "best.weights.npz")[0]
+    assert first.shape == (3, 3, 1, 2)
+    assert all(any(np.array_equal(first[..., i], started[0][..., j]) for j in range(4)) for i in range(2))
+    state = json.loads((tmp_path / "narrow" / "train_state.json").read_text())
+    assert state["init_width"] == 4
+    # Weights of other layers are refused, with what they are.
+    np.savez(tmp_path / "other.npz", *saved_arrays(init)[:-2])
+    other = run_module("fer_core.training.train", *args, "--out", tmp_path / "other",
+                       "--init-weights", tmp_path / "other.npz")
+    assert other.returncode != 0 and "weights of another network" in other.stderr
 
 
 def test_a_members_model_keras_starts_a_run_as_its_weights_do(tiny_model):
@@ -192,6 +203,57 @@ def test_a_widened_network_answers_as_the_narrow_one_did():
     np.testing.assert_allclose(wide.predict(faces, verbose=0), before, atol=1e-5)
     assert wide.count_params() > 3 * narrow.count_params()
     assert not np.allclose(build_cnn(width=8).predict(faces, verbose=0), before, atol=1e-3)
+
+
+def test_a_narrowed_network_keeps_the_channels_its_batch_norms_scale_most():
+    from fer_core.training.networks import build_cnn, narrow, widen
+
+    rng = np.random.default_rng(1)
+    small = build_cnn(width=4)
+    # Strong scales (above the 1.0 a fresh network's batch norms start at), statistics away from 0 and 1.
+    small.set_weights([rng.uniform(1.5, 2.5, w.shape) if "gamma" in w.path
+                       else rng.uniform(0.5, 1.5, w.shape) if "variance" in w.path
+                       else w.numpy() + rng.normal(0, 0.1, w.shape) for w in small.weights])
+    faces = lfw_faces(24)[..., None].astype(np.float32)
+    before = small.predict(faces, verbose=0)
+    # Widened, the old channels are the strongest, so narrowing finds them again, wherever they lie
+    # (shuffled here), and reads faces as the small network did: through every layer and the dense one.
+    wide = widen(small, build_cnn(width=8))
+    order = {f"conv{s}_{c}": rng.permutation(w) for s, w in enumerate((8, 16, 32, 64)) for c in range(2)}
+    order["fc"] = rng.permutation(64)
+    shuffled = shuffled_channels(wide, order)
+    np.testing.assert_allclose(shuffled.predict(faces, verbose=0), wide.predict(faces, verbose=0), atol=1e-4)
+    np.testing.assert_allclose(narrow(shuffled, build_cnn(width=4)).predict(faces, verbose=0), before, atol=1e-4)
+    # A network's weakest channels go: the first layer keeps the filters of its largest scales.
+    gammas = shuffled.get_layer("bn0_0").get_weights()[0]
+    kept = narrow(shuffled, build_cnn(width=4)).get_layer("conv0_0").get_weights()[0]
+    strongest = np.sort(np.argsort(-np.abs(gammas))[:4])
+    np.testing.assert_array_equal(kept, shuffled.get_layer("conv0_0").get_weights()[0][..., strongest])
+
+
+def shuffled_channels(model, order):
+    """A copy of a build_cnn ``model`` whose layers hold their output channels in ``order`` (by layer name): the
+    same function, with each channel elsewhere."""
+    from fer_core.training.networks import build_cnn
+
+    copy = build_cnn(width=model.get_layer("conv0_0").filters)
+    positions = int(np.prod(model.get_layer("flatten").input.shape[1:3]))
+    previous = None
+    for layer in copy.layers:
+        weights = model.get_layer(layer.name).get_weights()
+        if not weights:
+            continue
+        if layer.name.startswith("bn"):
+            layer.set_weights([w[previous] for w in weights])
+            continue
+        kernel = weights[0]
+        if previous is not None and layer.name == "fc":
+            kernel = kernel.reshape(positions, -1, kernel.shape[-1])[:, previous].reshape(-1, kernel.shape[-1])
+        elif previous is not None:
+            kernel = kernel[..., previous, :]
+        previous = order.get(layer.name, np.arange(kernel.shape[-1]))
+        layer.set_weights([kernel[..., previous], *(w[previous] for w in weights[1:])])
+    return copy
 
 
 def test_an_ensemble_member_unfolds_into_the_network_it_was_built_from():

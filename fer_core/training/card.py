@@ -118,11 +118,16 @@ def _init_sentence(t: dict) -> str:
         return ""
     which = f" (SHA-256 `{t['init_sha256'][:16]}…`)" if t.get("init_sha256") else ""
     row = ", and that run has its own row below" if t.get("init_run") else ""
-    earlier_width = t.get("init_run", {}).get("width")
-    widened = (f" Those were width {earlier_width}, widened to {t['width']}: the new channels started at no effect "
-               "on the output.") if earlier_width and earlier_width != t.get("width") else ""
+    earlier_width = t.get("init_width") or t.get("init_run", {}).get("width")
+    resized = ""
+    if earlier_width and earlier_width < t.get("width", earlier_width):
+        resized = (f" Those were width {earlier_width}, widened to {t['width']}: the new channels started at no "
+                   "effect on the output.")
+    elif earlier_width and earlier_width > t.get("width", earlier_width):
+        resized = (f" Those were width {earlier_width}, narrowed to {t['width']}: each layer kept the channels its "
+                   "batch norm scaled most.")
     return (f"It started from the best weights of run `{run_name(t['init_weights'])}`{which}, not from random "
-            f"ones; the epochs and hours here count this run alone{row}.{widened}\n")
+            f"ones; the epochs and hours here count this run alone{row}.{resized}\n")
 
 
 def _calibration_section(m: dict) -> str:

@@ -94,7 +94,7 @@ def training_record(state: dict) -> dict:
             "best_val_accuracy": state["best_val_accuracy"], "best_epoch": state.get("best_epoch"),
             "stretches": state.get("stretches", []),
             "precision": state["stretches"][-1]["precision"] if state.get("stretches") else None,
-            **{k: state[k] for k in ("teacher_sha256", "init_sha256") if state.get(k)},
+            **{k: state[k] for k in ("teacher_sha256", "init_sha256", "init_width") if state.get(k)},
             **({"init_run": training_record(state["init_state"])} if state.get("init_state") else {}),
             **_shown_paths(Recipe.from_record(state["args"]).record())}
 

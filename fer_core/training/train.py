@@ -32,7 +32,7 @@ from fer_core.fer2013 import load_fer2013  # noqa: E402
 from fer_core.labels import EMOTIONS  # noqa: E402
 from fer_core.training import run_state  # noqa: E402
 from fer_core.training.calibrate import fit_offsets, read_figures  # noqa: E402
-from fer_core.training.networks import allow_xla, augmentation, build_cnn, widen  # noqa: E402
+from fer_core.training.networks import allow_xla, augmentation, build_cnn, narrow, widen  # noqa: E402
 from fer_core.training.precision import PRECISIONS, choose_precision, gpu_names, machine_name, step_seconds  # noqa: E402
 from fer_core.training.recipe import Recipe, selection_score  # noqa: E402
 from fer_core.training.run_state import BEST, CHECKPOINT, HISTORY, TEACHER_TARGETS  # noqa: E402
@@ -123,26 +123,35 @@ def network(recipe: Recipe) -> keras.Model:
 
 def load_weights(model: keras.Model, path: Path) -> keras.Model:
     """``model`` with the weights a run saved in ``path`` (a best.weights.npz, or a member's model.keras): the
-    same network, or a narrower one of the same layers, widened so that it still computes what it did."""
-    if path.suffix == ".keras":
-        weights = keras.models.load_model(path, compile=False).get_weights()
-    else:
-        with np.load(path) as saved:
-            weights = [saved[f"arr_{i}"] for i in range(len(saved.files))]
+    same network; a narrower one of the same layers, widened so that it still computes what it did; or a wider
+    one, narrowed to its strongest channels (see :func:`~fer_core.training.networks.narrow`)."""
+    weights = saved_weights(path)
     shapes, expected = [w.shape for w in weights], [tuple(w.shape) for w in model.weights]
     if shapes == expected:
         model.set_weights(weights)
         return model
     width, saved_width = model.get_layer("conv0_0").filters, weights[0].shape[-1]  # the first stage's filters
-    narrow = build_cnn(saved_width) if saved_width < width else None
-    if narrow is None or shapes != [tuple(w.shape) for w in narrow.weights]:
-        raise SystemExit(f"{path} holds weights of another network than this one (width, layers); "
-                         f"its shapes begin {shapes[:2]}, these {expected[:2]}. A run can start only from "
-                         "the same network or a narrower one of the same layers.")
-    narrow.set_weights(weights)
-    print(f"{path}: width {saved_width} widened to {width}; the new channels start with no effect on the "
-          "output", file=sys.stderr)
-    return widen(narrow, model)
+    saved = build_cnn(saved_width)
+    if shapes != [tuple(w.shape) for w in saved.weights]:
+        raise SystemExit(f"{path} holds weights of another network than this one (layers, or a width other "
+                         f"than its first stage says); its shapes begin {shapes[:2]}, these {expected[:2]}. A "
+                         "run can start only from a network of the same layers, of any width.")
+    saved.set_weights(weights)
+    if saved_width < width:
+        print(f"{path}: width {saved_width} widened to {width}; the new channels start with no effect on the "
+              "output", file=sys.stderr)
+        return widen(saved, model)
+    print(f"{path}: width {saved_width} narrowed to {width}, keeping the channels with the largest batch-norm "
+          "scale; fine-tune it to win back what the others carried", file=sys.stderr)
+    return narrow(saved, model)
+
+
+def saved_weights(path: Path) -> list[np.ndarray]:
+    """The weights in a best.weights.npz or a member's model.keras, in the network's order."""
+    if path.suffix == ".keras":
+        return keras.models.load_model(path, compile=False).get_weights()
+    with np.load(path) as saved:
+        return [saved[f"arr_{i}"] for i in range(len(saved.files))]
 
 
 def with_augmentation(network: keras.Model, recipe: Recipe) -> keras.Model:
@@ -271,6 +280,8 @@ def fit(args, recipe: Recipe, out: Path, data, state: dict | None) -> None:
     else:
         state = run_state.new_state(recipe, out)
         model = compile_new_model(recipe, steps)
+        if recipe.init_weights:  # for the card: the width it started from, widened or narrowed to this one
+            state["init_width"] = int(saved_weights(Path(recipe.init_weights))[0].shape[-1])
     if step is not None:
         left = recipe.epochs - state["epochs_done"]
         print(f"about {step * steps:.0f} s an epoch of {steps} steps; {left} epochs to go, about "
