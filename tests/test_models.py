@@ -81,3 +81,17 @@ def test_the_readmes_figures_are_each_shipped_models_own():
         shares = f"{people['not_sure_where_people_agree']:.1%}", f"{people['not_sure_where_people_split']:.1%}"
         said = not_sure[not_sure.index(f"PrivateTest {words}" if name == "accurate" else f"{words} on"):]
         assert all(share in said.split(";")[0] for share in shares), (name, shares, said)
+
+
+@pytest.mark.parametrize("started, words", [
+    (20, "Those were width 20, widened to 28: the new channels started at no effect on the output."),
+    (28, None),
+    (32, "Those were width 32, narrowed to 28: each layer kept the channels its batch norm scaled most."),
+])
+def test_a_card_says_how_a_run_was_resized_from_the_width_it_started_at(started, words):
+    from fer_core.training.card import _init_sentence
+
+    # A run that started from an unfolded LiteRT file has no earlier run's record, only the width it read there.
+    sentence = _init_sentence({"init_weights": "unfolded/model.keras", "init_width": started, "width": 28})
+    assert sentence.startswith("It started from the best weights of run `unfolded`")
+    assert (words in sentence) if words else ("Those were width" not in sentence)
