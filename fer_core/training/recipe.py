@@ -94,8 +94,8 @@ class Recipe:
                                    "copies; with K > 1 the student trains on those views with their own targets, "
                                    "mirrored at random")
     init_weights: str | None = option(None, "start from an earlier run's best.weights.npz or a member's "
-                                            "model.keras (the same network or a narrower one, widened) instead "
-                                            "of random weights")
+                                            "model.keras (the same network, a narrower one widened, or a wider "
+                                            "one narrowed to its strongest channels) instead of random weights")
 
     def __post_init__(self):
         if self.teacher_views < 1 or (self.teacher_views > 1 and not self.teacher):
