@@ -206,7 +206,7 @@ def test_a_widened_network_answers_as_the_narrow_one_did():
 
 
 def test_a_narrowed_network_keeps_the_channels_its_batch_norms_scale_most():
-    from fer_core.training.networks import build_cnn, narrow, widen
+    from fer_core.training.networks import build_cnn, narrow, widen, with_channels
 
     rng = np.random.default_rng(1)
     small = build_cnn(width=4)
@@ -221,39 +221,15 @@ def test_a_narrowed_network_keeps_the_channels_its_batch_norms_scale_most():
     wide = widen(small, build_cnn(width=8))
     order = {f"conv{s}_{c}": rng.permutation(w) for s, w in enumerate((8, 16, 32, 64)) for c in range(2)}
     order["fc"] = rng.permutation(64)
-    shuffled = shuffled_channels(wide, order)
+    shuffled = with_channels(wide, build_cnn(width=8), lambda name, count: order.get(name))
     np.testing.assert_allclose(shuffled.predict(faces, verbose=0), wide.predict(faces, verbose=0), atol=1e-4)
-    np.testing.assert_allclose(narrow(shuffled, build_cnn(width=4)).predict(faces, verbose=0), before, atol=1e-4)
+    narrowed = narrow(shuffled, build_cnn(width=4))
+    np.testing.assert_allclose(narrowed.predict(faces, verbose=0), before, atol=1e-4)
     # A network's weakest channels go: the first layer keeps the filters of its largest scales.
     gammas = shuffled.get_layer("bn0_0").get_weights()[0]
-    kept = narrow(shuffled, build_cnn(width=4)).get_layer("conv0_0").get_weights()[0]
+    kept = narrowed.get_layer("conv0_0").get_weights()[0]
     strongest = np.sort(np.argsort(-np.abs(gammas))[:4])
     np.testing.assert_array_equal(kept, shuffled.get_layer("conv0_0").get_weights()[0][..., strongest])
-
-
-def shuffled_channels(model, order):
-    """A copy of a build_cnn ``model`` whose layers hold their output channels in ``order`` (by layer name): the
-    same function, with each channel elsewhere."""
-    from fer_core.training.networks import build_cnn
-
-    copy = build_cnn(width=model.get_layer("conv0_0").filters)
-    positions = int(np.prod(model.get_layer("flatten").input.shape[1:3]))
-    previous = None
-    for layer in copy.layers:
-        weights = model.get_layer(layer.name).get_weights()
-        if not weights:
-            continue
-        if layer.name.startswith("bn"):
-            layer.set_weights([w[previous] for w in weights])
-            continue
-        kernel = weights[0]
-        if previous is not None and layer.name == "fc":
-            kernel = kernel.reshape(positions, -1, kernel.shape[-1])[:, previous].reshape(-1, kernel.shape[-1])
-        elif previous is not None:
-            kernel = kernel[..., previous, :]
-        previous = order.get(layer.name, np.arange(kernel.shape[-1]))
-        layer.set_weights([kernel[..., previous], *(w[previous] for w in weights[1:])])
-    return copy
 
 
 def test_an_ensemble_member_unfolds_into_the_network_it_was_built_from():

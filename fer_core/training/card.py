@@ -118,14 +118,14 @@ def _init_sentence(t: dict) -> str:
         return ""
     which = f" (SHA-256 `{t['init_sha256'][:16]}…`)" if t.get("init_sha256") else ""
     row = ", and that run has its own row below" if t.get("init_run") else ""
-    earlier_width = t.get("init_width") or t.get("init_run", {}).get("width")
+    earlier, width = t.get("init_width") or t.get("init_run", {}).get("width"), t.get("width")
     resized = ""
-    if earlier_width and earlier_width < t.get("width", earlier_width):
-        resized = (f" Those were width {earlier_width}, widened to {t['width']}: the new channels started at no "
-                   "effect on the output.")
-    elif earlier_width and earlier_width > t.get("width", earlier_width):
-        resized = (f" Those were width {earlier_width}, narrowed to {t['width']}: each layer kept the channels its "
-                   "batch norm scaled most.")
+    if earlier and width and earlier < width:
+        resized = (f" Those were width {earlier}, widened to {width}: the new channels started at no effect on "
+                   "the output.")
+    elif earlier and width and earlier > width:
+        resized = (f" Those were width {earlier}, narrowed to {width}: each layer kept the channels its batch "
+                   "norm scaled most.")
     return (f"It started from the best weights of run `{run_name(t['init_weights'])}`{which}, not from random "
             f"ones; the epochs and hours here count this run alone{row}.{resized}\n")
 

@@ -93,8 +93,7 @@ def widen(narrow: keras.Model, wide: keras.Model) -> keras.Model:
     for layer in wide.layers:
         if not layer.weights:
             continue
-        # fc's inputs are the last stage's feature map flattened: a group of channels for each position
-        positions = int(np.prod(narrow.get_layer("flatten").input.shape[1:3])) if layer.name == "fc" else 1
+        positions = _positions(narrow) if layer.name == "fc" else 1
         old_weights = narrow.get_layer(layer.name).get_weights()
         layer.set_weights([_embedded(new, old, positions) for new, old in zip(layer.get_weights(), old_weights)])
     return wide
@@ -106,33 +105,42 @@ def narrow(wide: keras.Model, narrower: keras.Model) -> keras.Model:
     network slimming's measure, Liu et al. 2017), with their weights from the channels kept before them.
     It reads faces less well than ``wide`` until a fine-tune, usually a distillation, wins back what the
     lost channels carried; it starts far closer than random weights."""
-    kept = None  # the channels kept in the layer before, by index into wide's
-    for layer in narrower.layers:
+    norms = {layer.name: layer for layer in wide.layers if isinstance(layer, layers.BatchNormalization)}
+
+    def strongest(name: str, count: int) -> np.ndarray | None:
+        norm = norms.get(name.replace("conv", "bn") if name.startswith("conv") else f"bn_{name}")  # conv2_1: bn2_1
+        return None if norm is None else np.sort(np.argsort(-np.abs(norm.get_weights()[0]), kind="stable")[:count])
+
+    return with_channels(wide, narrower, strongest)
+
+
+def with_channels(source: keras.Model, target: keras.Model, choose) -> keras.Model:
+    """``target`` (a :func:`build_cnn`) set to ``source``'s weights, each layer keeping the output channels of
+    ``source``'s that ``choose(layer name, target's count)`` gives, in that order (None: the first ones), and
+    taking its inputs from the channels the layer before kept; its batch norm follows it."""
+    kept = None  # the channels kept in the layer before, by index into source's
+    for layer in target.layers:
         if not layer.weights:
             continue
-        old = wide.get_layer(layer.name).get_weights()
+        old = source.get_layer(layer.name).get_weights()
         if isinstance(layer, layers.BatchNormalization):
             layer.set_weights([w[kept] for w in old])
             continue
         kernel = old[0]
-        if kept is not None:
-            if layer.name == "fc":  # its inputs: the last stage's feature map flattened, a group for each position
-                positions = int(np.prod(wide.get_layer("flatten").input.shape[1:3]))
-                kernel = kernel.reshape(positions, -1, kernel.shape[-1])[:, kept].reshape(-1, kernel.shape[-1])
-            else:
-                kernel = kernel[..., kept, :]
+        if kept is not None and layer.name == "fc":
+            kernel = kernel.reshape(_positions(source), -1, kernel.shape[-1])[:, kept].reshape(-1, kernel.shape[-1])
+        elif kept is not None:
+            kernel = kernel[..., kept, :]
         outputs = layer.get_weights()[0].shape[-1]
-        norm = _following_norm(wide, layer.name)
-        kept = (np.arange(outputs) if norm is None  # the logits: every class
-                else np.sort(np.argsort(-np.abs(norm.get_weights()[0]), kind="stable")[:outputs]))
+        kept = choose(layer.name, outputs)
+        kept = np.arange(outputs) if kept is None else kept
         layer.set_weights([kernel[..., kept], *(w[kept] for w in old[1:])])
-    return narrower
+    return target
 
 
-def _following_norm(model: keras.Model, name: str):
-    """The batch norm that follows layer ``name`` in a :func:`build_cnn` (conv2_1 -> bn2_1, fc -> bn_fc)."""
-    norm = name.replace("conv", "bn") if name.startswith("conv") else f"bn_{name}"
-    return next((layer for layer in model.layers if layer.name == norm), None)
+def _positions(model: keras.Model) -> int:
+    """fc's inputs are the last stage's feature map flattened: a group of channels for each of its positions."""
+    return int(np.prod(model.get_layer("flatten").input.shape[1:3]))
 
 
 def _embedded(new: np.ndarray, old: np.ndarray, positions: int = 1) -> np.ndarray:

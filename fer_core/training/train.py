@@ -122,10 +122,22 @@ def network(recipe: Recipe) -> keras.Model:
 
 
 def load_weights(model: keras.Model, path: Path) -> keras.Model:
-    """``model`` with the weights a run saved in ``path`` (a best.weights.npz, or a member's model.keras): the
-    same network; a narrower one of the same layers, widened so that it still computes what it did; or a wider
-    one, narrowed to its strongest channels (see :func:`~fer_core.training.networks.narrow`)."""
-    weights = saved_weights(path)
+    """``model`` with the weights a run saved in ``path`` (a best.weights.npz, or a member's model.keras)."""
+    return set_saved_weights(model, saved_weights(path), path)
+
+
+def saved_weights(path: Path) -> list[np.ndarray]:
+    """The weights in a best.weights.npz or a member's model.keras, in the network's order."""
+    if path.suffix == ".keras":
+        return keras.models.load_model(path, compile=False).get_weights()
+    with np.load(path) as saved:
+        return [saved[f"arr_{i}"] for i in range(len(saved.files))]
+
+
+def set_saved_weights(model: keras.Model, weights: list[np.ndarray], path: Path) -> keras.Model:
+    """``model`` with ``weights`` (read from ``path``): the same network's; a narrower one's of the same layers,
+    widened so that it still computes what it did; or a wider one's, narrowed to its strongest channels (see
+    :func:`~fer_core.training.networks.narrow`)."""
     shapes, expected = [w.shape for w in weights], [tuple(w.shape) for w in model.weights]
     if shapes == expected:
         model.set_weights(weights)
@@ -146,14 +158,6 @@ def load_weights(model: keras.Model, path: Path) -> keras.Model:
     return narrow(saved, model)
 
 
-def saved_weights(path: Path) -> list[np.ndarray]:
-    """The weights in a best.weights.npz or a member's model.keras, in the network's order."""
-    if path.suffix == ".keras":
-        return keras.models.load_model(path, compile=False).get_weights()
-    with np.load(path) as saved:
-        return [saved[f"arr_{i}"] for i in range(len(saved.files))]
-
-
 def with_augmentation(network: keras.Model, recipe: Recipe) -> keras.Model:
     """The network behind the run's random augmentation layers: what trains (the layers act only in training)."""
     pixels = keras.Input(network.input_shape[1:], name="pixels")
@@ -166,11 +170,12 @@ def the_network(trainer: keras.Model) -> keras.Model:
     return next(layer for layer in trainer.layers if isinstance(layer, keras.Model) and layer.name != "augmentation")
 
 
-def compile_new_model(recipe: Recipe, steps_per_epoch: int) -> keras.Model:
-    """The trainer (augmentation, then the network, random or from --init-weights) with its optimizer and loss."""
+def compile_new_model(recipe: Recipe, steps_per_epoch: int, init: list[np.ndarray] | None = None) -> keras.Model:
+    """The trainer (augmentation, then the network, random or from ``init``: --init-weights' arrays, see
+    :func:`saved_weights`) with its optimizer and loss."""
     start = network(recipe)
-    if recipe.init_weights:
-        load_weights(start, Path(recipe.init_weights))
+    if init is not None:
+        set_saved_weights(start, init, Path(recipe.init_weights))
     model = with_augmentation(start, recipe)
     total = max(1, recipe.epochs * steps_per_epoch)
     warmup = min(int(recipe.warmup_epochs * steps_per_epoch), total - 1)
@@ -279,9 +284,10 @@ def fit(args, recipe: Recipe, out: Path, data, state: dict | None) -> None:
                   file=sys.stderr)
     else:
         state = run_state.new_state(recipe, out)
-        model = compile_new_model(recipe, steps)
-        if recipe.init_weights:  # for the card: the width it started from, widened or narrowed to this one
-            state["init_width"] = int(saved_weights(Path(recipe.init_weights))[0].shape[-1])
+        init = saved_weights(Path(recipe.init_weights)) if recipe.init_weights else None
+        model = compile_new_model(recipe, steps, init)
+        if init is not None:  # for the card: the width it started from, widened or narrowed to this one
+            state["init_width"] = int(init[0].shape[-1])
     if step is not None:
         left = recipe.epochs - state["epochs_done"]
         print(f"about {step * steps:.0f} s an epoch of {steps} steps; {left} epochs to go, about "
